@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode plus explicit `any`.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "billing-server",
+    products: [
+        .executable(name: "billing-server", targets: ["billing-server"]),
+        .executable(name: "asaas-fake", targets: ["asaas-fake"]),
+    ],
+    targets: [
+        // C libraries of the system, reached through module maps (see each shim.h).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSystemLinux", path: "Sources/CSystemLinux"),
+
+        // Our modules, each knowing only the ones below it (docs/ARCHITECTURE in ../shared).
+        .target(name: "Support", dependencies: ["CSystemLinux"], swiftSettings: swiftSettings),
+        .target(name: "Sockets", dependencies: ["CSystemLinux", "Support"], swiftSettings: swiftSettings),
+        .target(name: "HTTP", dependencies: ["Sockets", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["CSQLite", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Billing", dependencies: ["Storage", "CCrypto", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Outbound", dependencies: ["CCurl", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
+        .target(name: "AdminAPI", dependencies: ["HTTP", "Billing", "Asaas", "Storage", "Support"], swiftSettings: swiftSettings),
+        .executableTarget(name: "billing-server", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+        .executableTarget(name: "asaas-fake", dependencies: ["HTTP", "Support"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "AsaasTests", dependencies: ["Asaas", "Outbound", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// AdminAPI module — see ../../docs and ARCHITECTURE.md

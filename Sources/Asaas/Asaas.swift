@@ -1,0 +1,1 @@
+// Asaas module — see ../../docs and ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// HTTP module — see ../../docs and ARCHITECTURE.md

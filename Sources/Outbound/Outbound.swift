@@ -1,0 +1,1 @@
+// Outbound module — see ../../docs and ARCHITECTURE.md
