@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Support", dependencies: ["CSystemLinux"], swiftSettings: swiftSettings),
         .target(name: "Sockets", dependencies: ["CSystemLinux", "Support"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["Sockets", "Support"], swiftSettings: swiftSettings),
-        .target(name: "Storage", dependencies: ["CSQLite", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["CSQLite", "CCrypto", "Support"], swiftSettings: swiftSettings),
         .target(name: "Billing", dependencies: ["Storage", "CCrypto", "Support"], swiftSettings: swiftSettings),
         .target(name: "Outbound", dependencies: ["CCurl", "Support"], swiftSettings: swiftSettings),
         .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AsaasTests", dependencies: ["Asaas", "Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
     ]
