@@ -1,0 +1,209 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection with a prepared-statement cache.
+///
+/// Not Sendable: a connection is used by one thread at a time. `Database` hands one to
+/// the closures of `write` (on the writer thread) and `read` (on the caller's thread).
+public final class Connection {
+    let handle: OpaquePointer
+    private var cache: [String: Statement] = [:]
+    private var savepointDepth = 0
+    private var isClosed = false
+    /// Statements compiled so far (cache misses); lets tests see that the cache is used.
+    private(set) var prepareCount = 0
+    /// Cache entries beyond this drop the whole cache; dynamic SQL must not grow it forever.
+    static let cacheLimit = 512
+
+    /// Opens `path` with `flags` (`SQLITE_OPEN_*`), with extended result codes on.
+    init(path: String, flags: Int32) throws {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_close_v2(db)
+            throw DatabaseError(code: rc, message: "\(message) (\(path))")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { close() }
+
+    // MARK: - Execution
+
+    /// Runs one or more `;`-separated statements with no arguments (a script, a migration).
+    ///
+    /// Statements run one by one like `sqlite3_exec`, but a failure names the statement that
+    /// failed rather than the whole script. Not cached.
+    public func execute(_ sql: String) throws {
+        try sql.withCString { start in
+            var cursor: UnsafePointer<CChar>? = start
+            while let current = cursor, current.pointee != 0 {
+                var stmt: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v2(handle, current, -1, &stmt, &tail)
+                let text = { Connection.text(from: current, to: tail) }
+                guard rc == SQLITE_OK else { throw error(rc, sql: text()) }
+                cursor = tail
+                guard let stmt else { continue }  // whitespace or a comment
+                defer { sqlite3_finalize(stmt) }
+                var step = sqlite3_step(stmt)
+                while step == SQLITE_ROW { step = sqlite3_step(stmt) }
+                guard step == SQLITE_DONE else { throw error(step, sql: text()) }
+            }
+        }
+    }
+
+    /// The statement between `start` and `end` (or the NUL), without surrounding blank lines.
+    private static func text(from start: UnsafePointer<CChar>, to end: UnsafePointer<CChar>?) -> String {
+        let count = end.map { $0 - start } ?? strlen(start)
+        let raw = start.withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        }
+        return raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Finalizes cached statements and closes the handle; the connection is unusable afterwards.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one statement and returns the number of rows it changed (`sqlite3_changes`).
+    @discardableResult
+    public func run(_ sql: String, _ args: [SQLValue] = []) throws -> Int {
+        try withStatement(sql, args) { stmt in
+            while try stmt.step() {}
+        }
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// All rows of one statement.
+    public func query(_ sql: String, _ args: [SQLValue] = []) throws -> [Row] {
+        var rows: [Row] = []
+        try forEachRow(sql, args) { rows.append($0) }
+        return rows
+    }
+
+    /// The first row, or nil; stops stepping after it.
+    public func queryOne(_ sql: String, _ args: [SQLValue] = []) throws -> Row? {
+        try withStatement(sql, args) { stmt in try stmt.step() ? stmt.row() : nil }
+    }
+
+    /// The first column of the first row, `.null` when there is no row.
+    public func scalar(_ sql: String, _ args: [SQLValue] = []) throws -> SQLValue {
+        try withStatement(sql, args) { stmt in try stmt.step() ? stmt.value(at: 0) : .null }
+    }
+
+    /// Calls `body` for each row as SQLite produces it, without collecting them.
+    public func forEachRow(_ sql: String, _ args: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
+        try withStatement(sql, args) { stmt in
+            while try stmt.step() { try body(stmt.row()) }
+        }
+    }
+
+    /// The rowid of the last successful INSERT on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// True while a transaction is open (`sqlite3_get_autocommit` is 0).
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    // MARK: - Savepoints
+
+    /// Runs `body` in a SAVEPOINT: released on return, rolled back (alone) on throw.
+    ///
+    /// Nests freely, inside or outside a transaction. The body's error is rethrown even if
+    /// the rollback also fails (first error wins).
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
+        let name = "sp\(savepointDepth)"
+        try run("SAVEPOINT \(name)")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            try? rollbackSavepoint(name)
+            throw error
+        }
+        try run("RELEASE \(name)")
+        return value
+    }
+
+    /// `ROLLBACK TO name; RELEASE name`, skipped when SQLite already rolled the whole transaction back.
+    func rollbackSavepoint(_ name: String) throws {
+        guard isInTransaction else { return }
+        try run("ROLLBACK TO \(name)")
+        try run("RELEASE \(name)")
+    }
+
+    // MARK: - Statements
+
+    /// Binds, runs `body`, and always resets, so no statement keeps a read snapshot open.
+    func withStatement<T>(_ sql: String, _ args: [SQLValue], _ body: (Statement) throws -> T) throws -> T {
+        let stmt = try cachedStatement(sql)
+        stmt.inUse = true
+        defer {
+            stmt.reset()
+            stmt.inUse = false
+        }
+        try stmt.bind(args)
+        return try body(stmt)
+    }
+
+    /// The cached statement for `sql`, or a fresh one if that is busy in an outer call.
+    func cachedStatement(_ sql: String) throws -> Statement {
+        if let stmt = cache[sql] {
+            if !stmt.inUse { return stmt }
+            return try prepare(sql, persistent: false)
+        }
+        let stmt = try prepare(sql, persistent: true)
+        if cache.count >= Self.cacheLimit {
+            // Statements still stepped by outer calls stay alive through their references.
+            cache.removeAll(keepingCapacity: true)
+        }
+        cache[sql] = stmt
+        return stmt
+    }
+
+    /// Compiles exactly one statement; several are refused (use `execute`).
+    func prepare(_ sql: String, persistent: Bool) throws -> Statement {
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let rc = sql.withCString { sqlite3_prepare_v3(handle, $0, -1, flags, &stmt, &tail) }
+        guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
+        guard let stmt else { throw DatabaseError.misuse("empty statement", sql: sql) }
+        prepareCount += 1
+        let statement = Statement(handle: stmt, sql: sql, connection: self)
+        if let tail, tail.pointee != 0 {
+            var next: OpaquePointer?
+            sqlite3_prepare_v3(handle, tail, -1, 0, &next, nil)
+            if let next {
+                sqlite3_finalize(next)
+                throw DatabaseError.misuse("several statements given; use execute(_:) for scripts", sql: sql)
+            }
+        }
+        return statement
+    }
+
+    /// Number of statements in the cache.
+    var cachedStatementCount: Int { cache.count }
+
+    /// A `DatabaseError` for `rc`, with this connection's current message.
+    func error(_ rc: Int32, sql: String?) -> DatabaseError {
+        let extended = sqlite3_extended_errcode(handle)
+        // errmsg describes the latest failure; prefer its code when it refines `rc`.
+        let code = (extended & 0xff) == (rc & 0xff) ? extended : rc
+        return DatabaseError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}
