@@ -1,1 +1,0 @@
-// Outbound module — see ../../docs and ARCHITECTURE.md
