@@ -61,6 +61,17 @@ public final class Logger: Sendable {
         sink(line)
     }
 
+    /// Like `log(_:_:_:)` for fields assembled at run time (a `KeyValuePairs` can only be a literal),
+    /// e.g. the access log line plus a response's `logFields`.
+    public func log(_ level: LogLevel, _ message: String, fieldList: [(String, String)]) {
+        guard level >= self.level else { return }
+        var line = "time=\(RFC3339.format(Date())) level=\(level.name) msg=\(Logger.quote(message))"
+        for (key, value) in fieldList {
+            line += " \(key)=\(Logger.quote(value))"
+        }
+        sink(line)
+    }
+
     public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, message, fields) }
     public func info(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, message, fields) }
     public func warning(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, message, fields) }

@@ -1,1 +1,0 @@
-// HTTP module — see ../../docs and ARCHITECTURE.md

@@ -1,0 +1,86 @@
+/// Request-target forms (RFC 9112 §3.2) and percent-decoding (RFC 3986 §2.1).
+enum HTTPTarget {
+    /// Splits a target into its decoded path and query items; nil when it is not origin-, absolute-
+    /// or asterisk-form, or its path has a broken percent-escape.
+    static func split(_ target: String) -> (path: String, queryItems: [(name: String, value: String)])? {
+        var bytes = Substring(target)
+        if bytes == "*" { return ("*", []) }
+        if !bytes.hasPrefix("/") {
+            // absolute-form: scheme "://" authority path-abempty [ "?" query ]
+            let lower = bytes.lowercasedASCII()
+            let schemeLength: Int
+            if lower.hasPrefix("http://") { schemeLength = 7 } else if lower.hasPrefix("https://") { schemeLength = 8 } else { return nil }
+            let afterAuthority = bytes.dropFirst(schemeLength)
+            if let slash = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }) {
+                bytes = afterAuthority[slash...]
+                if bytes.first == "?" { bytes = Substring("/" + bytes) }
+            } else {
+                bytes = "/"
+            }
+        }
+        let rawPath: Substring
+        let rawQuery: Substring?
+        if let q = bytes.firstIndex(of: "?") {
+            rawPath = bytes[bytes.startIndex..<q]
+            rawQuery = bytes[bytes.index(after: q)...]
+        } else {
+            rawPath = bytes
+            rawQuery = nil
+        }
+        guard let path = percentDecode(rawPath, plusAsSpace: false) else { return nil }
+        return (path, rawQuery.map(parseQuery) ?? [])
+    }
+
+    /// `a=1&b=x%5Fy&c` → [(a,1), (b,x_y), (c,"")]; undecodable items are kept raw.
+    static func parseQuery(_ query: Substring) -> [(name: String, value: String)] {
+        var items: [(name: String, value: String)] = []
+        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let name: Substring, value: Substring
+            if let eq = part.firstIndex(of: "=") {
+                name = part[part.startIndex..<eq]
+                value = part[part.index(after: eq)...]
+            } else {
+                name = part
+                value = ""
+            }
+            items.append((
+                name: percentDecode(name, plusAsSpace: true) ?? String(name),
+                value: percentDecode(value, plusAsSpace: true) ?? String(value)
+            ))
+        }
+        return items
+    }
+
+    /// Decodes `%XX` escapes (and `+` when asked); nil on a malformed escape.
+    static func percentDecode(_ text: Substring, plusAsSpace: Bool) -> String? {
+        let utf8 = text.utf8
+        if !utf8.contains(where: { $0 == 37 || (plusAsSpace && $0 == 43) }) { return String(text) }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let c = utf8[i]
+            if c == 37 {  // %
+                let h = utf8.index(after: i)
+                guard h != utf8.endIndex else { return nil }
+                let l = utf8.index(after: h)
+                guard l != utf8.endIndex, let hi = hexValue(utf8[h]), let lo = hexValue(utf8[l]) else { return nil }
+                out.append(hi << 4 | lo)
+                i = utf8.index(after: l)
+            } else {
+                out.append(plusAsSpace && c == 43 ? 32 : c)
+                i = utf8.index(after: i)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 65...70: c - 55
+        case 97...102: c - 87
+        default: nil
+        }
+    }
+}
