@@ -120,6 +120,7 @@ public final class Connection {
     ///
     /// Nests freely, inside or outside a transaction. The body's error is rethrown even if
     /// the rollback also fails (first error wins).
+    @discardableResult
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         savepointDepth += 1
         defer { savepointDepth -= 1 }

@@ -78,6 +78,7 @@ public final class Database: Sendable {
     /// - Important: `work` must not call `write` (the writer would wait for itself; this traps),
     ///   nor issue BEGIN/COMMIT/ROLLBACK (use `conn.savepoint`). A `read` inside `work` does not
     ///   see the unit's uncommitted changes. Keep units short: the whole batch waits for each.
+    @discardableResult
     public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let unit = WriteUnit(exclusive: false, work)
         try writer.submit(unit)
@@ -87,6 +88,7 @@ public final class Database: Sendable {
     /// Runs `work` alone on the writer thread with no transaction around it, for statements
     /// that refuse one (`VACUUM`, `PRAGMA wal_checkpoint`) or that manage their own. A transaction
     /// left open is rolled back and reported as an error.
+    @discardableResult
     public func writeWithoutTransaction<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let unit = WriteUnit(exclusive: true, work)
         try writer.submit(unit)
@@ -99,6 +101,7 @@ public final class Database: Sendable {
     ///
     /// Many threads may read at once (up to `readerCount`, then callers wait). Every write whose
     /// `write` call returned is visible. A nested `read` on the same thread reuses the connection.
+    @discardableResult
     public func read<T>(_ work: (Connection) throws -> T) throws -> T {
         try readers.read(work)
     }

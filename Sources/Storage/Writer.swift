@@ -160,12 +160,13 @@ final class Writer: @unchecked Sendable {
             job.fail(DatabaseError.misuse("writeWithoutTransaction left a transaction open; it was rolled back"))
         }
         if connection.isInTransaction { _ = try? connection.run("ROLLBACK") }
-        var latencies = Tally()
-        latencies.finish(job)
+        var tally = Tally()
+        tally.finish(job)
         statistics.withLock {
             $0.units += 1
-            $0.unitLatency.merge(latencies.unitLatency)
+            $0.unitLatency.merge(tally.unitLatency)
         }
+        tally.wakeAll()
     }
 
     /// One group commit. See the type comment; the comments below cover the failure paths.
@@ -239,6 +240,7 @@ final class Writer: @unchecked Sendable {
         }
         for unit in committed { tally.finish(unit) }
         statistics.withLock { $0.merge(tally) }
+        tally.wakeAll()
     }
 }
 
@@ -248,7 +250,9 @@ private struct Tally {
     var commitLatency = LatencyHistogram()
     var unitLatency = LatencyHistogram()
 
-    /// Records a failed unit and wakes its caller at once: it has nothing to wait for.
+    /// Callers to wake once the statistics include this batch, so a woken caller sees its unit counted.
+    var answered: [PendingWrite] = []
+
     mutating func fail(_ unit: PendingWrite) {
         failed += 1
         finish(unit)
@@ -256,7 +260,11 @@ private struct Tally {
 
     mutating func finish(_ unit: PendingWrite) {
         unitLatency.record(seconds: Double(monotonicNanoseconds() - unit.enqueuedAt) / 1e9)
-        unit.wake()
+        answered.append(unit)
+    }
+
+    func wakeAll() {
+        for unit in answered { unit.wake() }
     }
 }
 
