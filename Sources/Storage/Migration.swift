@@ -109,6 +109,7 @@ extension Database {
     /// anything, every applied migration is checked against its file: a changed file throws
     /// `.checksumMismatch`, a missing one `.missingFile`. A file must not contain BEGIN/COMMIT,
     /// and `PRAGMA foreign_keys` has no effect inside it (SQLite ignores it in a transaction).
+    @discardableResult
     public func migrate(directory: String) throws -> [AppliedMigration] {
         let files = try MigrationFile.load(directory: directory)
         return try writeWithoutTransaction { conn in try Database.apply(files, on: conn) }
