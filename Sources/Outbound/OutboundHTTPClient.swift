@@ -153,33 +153,58 @@ public final class OutboundHTTPClient: Sendable {
 
     // MARK: - Handle pool
 
+    /// Idle handles by origin, most recently used last, with the time they went idle.
     private struct IdleHandles: ~Copyable {
-        var byOrigin: [String: [CurlEasy]] = [:]
+        var byOrigin: [String: [(easy: CurlEasy, since: UInt64)]] = [:]
         var count = 0
+
+        /// Removes handles idle for longer than `maxIdleNanoseconds` and returns them.
+        mutating func removeExpired(now: UInt64) -> [CurlEasy] {
+            var expired: [CurlEasy] = []
+            for (origin, handles) in byOrigin {
+                let fresh = handles.filter { now - $0.since <= OutboundHTTPClient.maxIdleNanoseconds }
+                guard fresh.count < handles.count else { continue }
+                expired += handles.filter { now - $0.since > OutboundHTTPClient.maxIdleNanoseconds }.map(\.easy)
+                byOrigin[origin] = fresh.isEmpty ? nil : fresh
+            }
+            count -= expired.count
+            return expired
+        }
     }
 
+    /// Handles idle this long are closed rather than reused: their peer has likely
+    /// dropped the connection (libcurl's own limit, CURLOPT_MAXAGE_CONN, is 118 s).
+    static let maxIdleNanoseconds: UInt64 = 90_000_000_000
+
     private func checkOut(_ origin: String) throws(OutboundError) -> CurlEasy {
-        let reused: CurlEasy? = idle.withLock { idle in
-            guard var handles = idle.byOrigin[origin], let last = handles.popLast() else { return nil }
+        let now = monotonicNanoseconds()
+        let (reused, expired): (CurlEasy?, [CurlEasy]) = idle.withLock { idle in
+            let expired = idle.removeExpired(now: now)
+            guard var handles = idle.byOrigin[origin], let last = handles.popLast() else { return (nil, expired) }
             idle.byOrigin[origin] = handles.isEmpty ? nil : handles
             idle.count -= 1
-            return last
+            return (last.easy, expired)
         }
+        _ = expired  // released here, outside the lock: cleanup closes sockets
         if let reused { return reused }
         return try CurlEasy()
     }
 
     private func checkIn(_ easy: CurlEasy, origin: String) {
         easy.resetOptions()  // drop pointers to this request's collector and header list
+        let now = monotonicNanoseconds()
         let dropped: CurlEasy? = idle.withLock { idle in
             let handles = idle.byOrigin[origin, default: []]
             guard handles.count < Self.maxIdlePerOrigin, idle.count < Self.maxIdleTotal else { return easy }
-            idle.byOrigin[origin] = handles + [easy]
+            idle.byOrigin[origin] = handles + [(easy, now)]
             idle.count += 1
             return nil
         }
         _ = dropped  // released here, outside the lock: cleanup may close a socket
     }
+
+    /// Idle handles currently pooled (for tests and metrics).
+    var idleHandleCount: Int { idle.withLock { $0.count } }
 }
 
 /// Collects one response: body bytes (bounded) and the header fields of the final response.

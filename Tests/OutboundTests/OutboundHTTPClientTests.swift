@@ -163,6 +163,7 @@ struct OutboundHTTPClientTests {
         }
         #expect(server.requests.count == 3)
         #expect(server.acceptedConnections == 1)
+        #expect(client.idleHandleCount == 1)
     }
 
     @Test func send_AbortsOversizedResponse() throws {
@@ -195,6 +196,7 @@ struct OutboundHTTPClientTests {
         }
         #expect(results.count == 16 && results.allSatisfy { $0 })
         #expect(server.acceptedConnections <= 16)
+        #expect(client.idleHandleCount <= OutboundHTTPClient.maxIdlePerOrigin)
     }
 
     @Test func origin_IsLowerCasedSchemeHostPort_WithoutUserinfo() throws {
