@@ -1,1 +1,3 @@
-print("billing-server")
+import Foundation
+
+exit(CommandLineInterface.run(Array(CommandLine.arguments.dropFirst())))

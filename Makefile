@@ -1,0 +1,47 @@
+# billing-server — `make run` starts the server, `make test` runs the whole suite.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+SWIFT ?= swift
+
+# Debian packages the product needs to build and run.
+RUN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev
+# Extra Debian packages the tests need.
+TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 curl
+
+.PHONY: run build release test deps test-deps fuzz bench clean
+
+## Install only the Debian packages that are missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+endef
+
+deps:
+	$(call apt_install,$(RUN_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_PACKAGES))
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## Build in release mode and serve on 127.0.0.1:8080 with ./data/billing.sqlite.
+run: release
+	./.build/release/billing-server serve
+
+## The whole suite: unit, socket-level integration, CLI, fuzz smoke run.
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@if [ -x Tests/Fuzz/run.sh ]; then Tests/Fuzz/run.sh 20; fi
+
+## Longer fuzzing of the HTTP parser (FUZZ_SECONDS, default 600).
+fuzz: test-deps
+	Tests/Fuzz/run.sh $${FUZZ_SECONDS:-600}
+
+clean:
+	rm -rf .build .build-*

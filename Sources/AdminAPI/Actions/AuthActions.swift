@@ -1,0 +1,36 @@
+import Billing
+import HTTP
+import Support
+
+/// `login`, `logout`, `current_user`.
+enum AuthActions {
+    static let cookieName = "bs_session"
+
+    static func make(_ s: AdminServices) -> [Action] {
+        [
+            Action("login", [.POST], .public, scope: .none, summary: "Start a dashboard session (sets the session cookie)") { r in
+                let email = try r.params.requiredString("email", maxLength: 254)
+                let password = try r.params.requiredString("password", maxLength: 1024)
+                let session = try s.sessions.login(email: email, password: password, clientIP: r.http.remoteAddress)
+                let cookie = sessionCookie(session.token, maxAge: s.settings.sessionLifetimeSeconds, secure: s.settings.cookieSecure)
+                let body: JSON = ["user": Present.user(session.user), "expires_at": Present.time(session.expiresAt)]
+                return .data(body, status: .ok, headers: [("Set-Cookie", cookie)])
+            },
+            Action("logout", [.POST], .authenticated, scope: .none, summary: "End the dashboard session") { r in
+                if let token = r.sessionToken { try s.sessions.logout(token: token, context: r.context) }
+                return .data(["logged_out": true], status: .ok, headers: [("Set-Cookie", sessionCookie("", maxAge: 0, secure: s.settings.cookieSecure))])
+            },
+            Action("current_user", [.GET], .authenticated, scope: .none, summary: "Who the credentials belong to") { r in
+                let principal = r.principal!
+                var body: JSONObject = ["principal": Present.principal(principal), "user": .null, "tenant": .null]
+                if principal.kind == .user, let user = try s.sessions.user(id: principal.id) { body["user"] = Present.user(user) }
+                if let t = principal.tenantId, let tenant = try s.tenants.find(id: t) { body["tenant"] = Present.tenant(tenant) }
+                return .ok(.object(body))
+            },
+        ]
+    }
+
+    static func sessionCookie(_ token: String, maxAge: Int, secure: Bool) -> String {
+        "\(cookieName)=\(token); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    }
+}

@@ -1,1 +1,0 @@
-// AdminAPI module — see ../../docs and ARCHITECTURE.md

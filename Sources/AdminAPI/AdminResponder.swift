@@ -1,0 +1,171 @@
+import Billing
+import HTTP
+import Support
+
+/// Serves `/admin-api?action=NAME` (and `/admin-api.php`): finds the action, authenticates,
+/// checks permission and CSRF, resolves the tenant, decodes parameters, calls the handler,
+/// and renders the envelope. The single path every API call takes (ARCHITECTURE "One path per job").
+public struct AdminResponder: HTTPResponder {
+    let table: ActionTable
+    let services: AdminServices
+    let logger: Logger
+
+    public init(table: ActionTable, services: AdminServices, logger: Logger) {
+        self.table = table
+        self.services = services
+        self.logger = logger
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        var fields: [(String, String)] = []
+        var response: HTTPResponse
+        do {
+            response = try handle(request, logFields: &fields)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status.code >= 500, !(error is APIError), !(error is BillingError) {
+                logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                "error": String(describing: error)])
+            }
+            response = apiError.response
+        }
+        response.logFields += fields
+        return response
+    }
+
+    func handle(_ request: HTTPRequest, logFields: inout [(String, String)]) throws -> HTTPResponse {
+        guard let name = request.query["action"], !name.isEmpty else {
+            throw APIError(.badRequest, code: "missing_action", message: "the action query parameter is required")
+        }
+        logFields.append(("action", String(name.prefix(64))))
+        guard let action = table.actions[name] else {
+            throw APIError(.badRequest, code: "unknown_action", message: "unknown action '\(String(name.prefix(64)))'")
+        }
+        let method = request.method == .HEAD ? HTTPMethod.GET : request.method
+        guard action.methods.contains(method) else {
+            let allow = action.methods.map(\.rawValue).joined(separator: ", ")
+            throw APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(name) accepts \(allow)", headers: [("Allow", allow)])
+        }
+        var principal: Principal?
+        var sessionToken: String?
+        if action.permission != .public {
+            let auth = try authenticate(request)
+            principal = auth.principal
+            sessionToken = auth.sessionToken
+            logFields.append(("principal", auth.principal.id))
+            if !auth.principal.isSuperAdmin, auth.tenantStatus == .suspended { throw BillingError.tenantSuspended }
+            guard action.permission.allows(auth.principal.role) else {
+                throw APIError(.forbidden, code: "forbidden", message: "\(name) needs the \(Self.roleNeeded(action.permission)) role")
+            }
+            if auth.sessionToken != nil, action.isMutation, !Self.passesCSRFCheck(request) {
+                throw APIError(.forbidden, code: "forbidden",
+                               message: "cookie-authenticated changes must send X-Requested-With or a JSON content type")
+            }
+        }
+        let params = Params(query: request.queryItems, body: try Self.decodeBody(request))
+        let tenantId = try resolveTenant(action.scope, params: params, principal: principal)
+        if let tenantId { logFields.append(("tenant", tenantId)) }
+
+        let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken)
+        switch try action.handler(actionRequest) {
+        case .response(let r):
+            return r
+        case .data(let value, let status, let headers):
+            let envelope: JSON = ["data": value]
+            var h = HTTPHeaders([("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
+            for (k, v) in headers { h.add(k, v) }
+            return HTTPResponse(status: status, headers: h, body: .bytes(envelope.serialized()))
+        }
+    }
+
+    /// The JSON body as an object; an empty body is no parameters.
+    static func decodeBody(_ request: HTTPRequest) throws -> JSONObject? {
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
+        let parsed: JSON
+        do {
+            parsed = try JSON.parse(request.body)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "the body is not valid JSON: \(error.description)")
+        }
+        guard case .object(let object) = parsed else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object, got \(parsed.typeName)")
+        }
+        return object
+    }
+
+    struct Authenticated {
+        let principal: Principal
+        let tenantStatus: Tenant.Status?
+        let sessionToken: String?
+    }
+
+    /// Bearer key, then the deprecated `X-Admin-Token`, then the session cookie. Anything missing or wrong → 401.
+    func authenticate(_ request: HTTPRequest) throws -> Authenticated {
+        var secret: String?
+        if let header = request.headers["Authorization"] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw BillingError.unauthorized("the Authorization header must be 'Bearer <api key>'")
+            }
+            secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        } else if let token = request.headers["X-Admin-Token"] {
+            secret = token
+        }
+        if let secret {
+            guard let found = try services.apiKeys.authenticate(secret: secret) else {
+                throw BillingError.unauthorized("the API key is invalid, expired or revoked")
+            }
+            return Authenticated(principal: found.principal, tenantStatus: found.tenantStatus, sessionToken: nil)
+        }
+        if let token = Self.cookie(AuthActions.cookieName, in: request) {
+            guard let found = try services.sessions.authenticate(token: token) else {
+                throw BillingError.unauthorized("the session has expired; log in again")
+            }
+            return Authenticated(principal: found.principal, tenantStatus: found.tenantStatus, sessionToken: token)
+        }
+        throw BillingError.unauthorized("credentials are required: send Authorization: Bearer <api key>")
+    }
+
+    /// The tenant the call acts on (ARCHITECTURE: tenant scoping lives in one place).
+    func resolveTenant(_ scope: TenantScope, params: Params, principal: Principal?) throws -> String? {
+        guard scope != .none, let principal else { return nil }
+        let named = try params.id("tenant_id")
+        if principal.isSuperAdmin {
+            guard let named else {
+                if scope == .tenant { throw APIError.validation("tenant_id", "is required for super-admin calls") }
+                return nil
+            }
+            guard try services.tenants.find(id: named) != nil else { throw BillingError.notFound("tenant not found") }
+            return named
+        }
+        guard let own = principal.tenantId else { throw BillingError.forbidden("the credentials belong to no tenant") }
+        if let named, named != own { throw BillingError.forbidden("tenant_id names a tenant these credentials cannot access") }
+        return own
+    }
+
+    static func passesCSRFCheck(_ request: HTTPRequest) -> Bool {
+        if request.headers["X-Requested-With"] != nil { return true }
+        let contentType = request.headers["Content-Type"]?.lowercased() ?? ""
+        return contentType.hasPrefix("application/json")
+    }
+
+    static func cookie(_ name: String, in request: HTTPRequest) -> String? {
+        for header in request.headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == name {
+                    return kv[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        return nil
+    }
+
+    static func roleNeeded(_ p: Permission) -> String {
+        switch p {
+        case .superAdmin: "super-admin"
+        case .write: "admin"
+        default: "viewer"
+        }
+    }
+}

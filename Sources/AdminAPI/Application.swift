@@ -1,0 +1,119 @@
+import Billing
+import Foundation
+import HTTP
+import Storage
+import Support
+
+/// Everything the server needs to start, already validated by the executable's configuration reader.
+public struct ApplicationSettings: Sendable {
+    public var http = HTTPServerConfiguration()
+    public var databasePath = "./data/billing.sqlite"
+    public var migrationsDirectory = "./migrations"
+    public var publicDirectory = "./public"
+    public var billing = BillingSettings()
+    public var metricsToken: String?
+    public var adminAPIKey: String?
+    public var adminEmail: String?
+    public var adminPassword: String?
+    public var version = "0.1.0"
+
+    public init() {}
+}
+
+/// The wired server: database (migrated), services, action table, routes, HTTP server.
+public final class Application: Sendable {
+    public let services: AdminServices
+    public let server: HTTPServer
+    public let table: ActionTable
+    /// The bootstrap key generated on an empty database (to be printed once), if any.
+    public let bootstrap: Bootstrap.Outcome
+    let logger: Logger
+    let maintenance: MaintenanceLoop
+
+    public init(settings: ApplicationSettings, logger: Logger, clock: any WallClock = SystemClock()) throws {
+        let directory = (settings.databasePath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let database = try Database(path: settings.databasePath)
+        let applied = try database.migrate(directory: settings.migrationsDirectory)
+        for m in applied { logger.info("migration applied", ["version": String(m.version), "name": m.name]) }
+
+        services = AdminServices(database: database, clock: clock, settings: settings.billing)
+        bootstrap = try Bootstrap.run(apiKeys: services.apiKeys, users: services.users, adminAPIKey: settings.adminAPIKey,
+                                      adminEmail: settings.adminEmail, adminPassword: settings.adminPassword)
+        table = ActionTable.standard(services)
+        self.logger = logger
+
+        let admin = AdminResponder(table: table, services: services, logger: logger)
+        var http = settings.http
+        http.bodyLimitOverrides["/webhooks/asaas"] = 256 * 1024
+        let metricsBox = MetricsBox()
+        var router = HTTPRouter(fallback: StaticFileResponder(root: settings.publicDirectory))
+        router.add("/admin-api", admin)
+        router.add("/admin-api.php", admin)
+        router.add("/health", HealthResponder(database: database, version: settings.version))
+        router.add("/metrics", MetricsResponder(services: services, metricsToken: settings.metricsToken,
+                                                httpMetrics: { metricsBox.render() }))
+        router.add("/webhooks/asaas", AsaasWebhookResponder(logger: logger))
+        server = HTTPServer(configuration: http, responder: router, logger: logger)
+        metricsBox.set(server.metrics)
+        maintenance = MaintenanceLoop(services: services, logger: logger)
+    }
+
+    /// Binds and starts serving; returns once listening.
+    public func start() throws {
+        try server.start()
+        maintenance.start()
+    }
+
+    /// Serves until `shutdown()`, then flushes pending bookkeeping and closes the database.
+    public func run() {
+        server.run()
+        maintenance.stop()
+        try? services.apiKeys.flushLastUsed()
+        services.database.close()
+    }
+
+    /// Begins a graceful shutdown (thread-safe, idempotent).
+    public func shutdown() { server.shutdown() }
+
+    public var port: Int { server.port }
+}
+
+/// Lets the metrics route reach the server's counters, which exist only once the server does.
+final class MetricsBox: Sendable {
+    private let metrics = LockedValue<HTTPMetrics?>(nil)
+    func set(_ m: HTTPMetrics) { metrics.set(m) }
+    func render() -> String { metrics.get()?.renderPrometheus() ?? "" }
+}
+
+/// Periodic bookkeeping off the request path: flushing API-key `last_used_at`.
+final class MaintenanceLoop: Sendable {
+    let services: AdminServices
+    let logger: Logger
+    private let running = LockedValue(false)
+
+    init(services: AdminServices, logger: Logger) {
+        self.services = services
+        self.logger = logger
+    }
+
+    func start() {
+        running.set(true)
+        let thread = Thread { [self] in
+            var ticks = 0
+            while running.get() {
+                Thread.sleep(forTimeInterval: 0.5)
+                ticks += 1
+                if ticks % 60 == 0 {
+                    do { try services.apiKeys.flushLastUsed() } catch {
+                        logger.warning("flushing api key last_used_at failed", ["error": String(describing: error)])
+                    }
+                }
+            }
+        }
+        thread.name = "maintenance"
+        thread.start()
+    }
+
+    func stop() { running.set(false) }
+}

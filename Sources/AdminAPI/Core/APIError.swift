@@ -1,0 +1,79 @@
+import Billing
+import HTTP
+import Storage
+import Support
+
+/// An error as the API shows it: status, machine code, human message, offending fields.
+///
+/// This file is the one place where failures become HTTP (STYLE practice 10).
+public struct APIError: Error, Sendable {
+    public var status: HTTPStatus
+    public var code: String
+    public var message: String
+    public var fields: [String: String] = [:]
+    public var headers: [(String, String)] = []
+
+    public init(_ status: HTTPStatus, code: String, message: String, fields: [String: String] = [:], headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.headers = headers
+    }
+
+    /// A 400 `validation_failed` naming `field`.
+    public static func validation(_ field: String, _ reason: String) -> APIError {
+        APIError(.badRequest, code: "validation_failed", message: "\(field) \(reason)", fields: [field: reason])
+    }
+
+    /// Maps any thrown error to what the client sees; unknown errors become a bare 500
+    /// (the caller logs the detail with the request id — internals never reach the body).
+    public static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError:
+            return e
+        case let e as BillingError:
+            return from(billing: e)
+        case let e as DatabaseError where e.isBusy:
+            return APIError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry shortly", headers: [("Retry-After", "1")])
+        default:
+            return internalError
+        }
+    }
+
+    static let internalError = APIError(.internalServerError, code: "internal_error", message: "an internal error occurred; it has been logged")
+
+    static func from(billing e: BillingError) -> APIError {
+        switch e {
+        case .notFound(let m): return APIError(.notFound, code: "not_found", message: m)
+        case .conflict(let m): return APIError(.conflict, code: "conflict", message: m)
+        case .validation(let field, let reason): return validation(field, reason)
+        case .forbidden(let m): return APIError(.forbidden, code: "forbidden", message: m)
+        case .tenantSuspended: return APIError(.forbidden, code: "tenant_suspended", message: "the tenant is suspended")
+        case .unauthorized(let m):
+            return APIError(.unauthorized, code: "unauthorized", message: m, headers: [("WWW-Authenticate", "Bearer")])
+        case .rateLimited(let after):
+            return APIError(.tooManyRequests, code: "rate_limited", message: "too many attempts; retry in \(after) s",
+                            headers: [("Retry-After", String(after))])
+        case .unavailable(let code, let m): return APIError(.serviceUnavailable, code: code, message: m)
+        }
+    }
+
+    /// The error envelope: `{"error":{"message","code","status","fields"?}}`.
+    public var json: JSON {
+        var body: JSONObject = ["message": .string(message), "code": .string(code), "status": .int(Int64(status.code))]
+        if !fields.isEmpty {
+            var f = JSONObject()
+            for key in fields.keys.sorted() { f[key] = .string(fields[key]!) }
+            body["fields"] = .object(f)
+        }
+        return ["error": .object(body)]
+    }
+
+    /// The complete HTTP response for this error.
+    public var response: HTTPResponse {
+        var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
+        for (k, v) in self.headers { headers.add(k, v) }
+        return HTTPResponse(status: status, headers: headers, body: .bytes(json.serialized()))
+    }
+}

@@ -1,0 +1,92 @@
+import Billing
+import HTTP
+import Support
+
+/// Who may call an action.
+public enum Permission: String, Sendable {
+    /// No credentials needed (`login`).
+    case `public`
+    /// Any authenticated principal, whatever its role.
+    case authenticated
+    /// Viewer and above.
+    case read
+    /// Admin and above (create, update, delete within the tenant).
+    case write
+    /// Super-admin only.
+    case superAdmin = "super-admin"
+
+    func allows(_ role: Role) -> Bool {
+        switch self {
+        case .public, .authenticated, .read: true
+        case .write: role >= .admin
+        case .superAdmin: role == .superAdmin
+        }
+    }
+}
+
+/// How an action relates to tenants; the router resolves it before the handler runs.
+public enum TenantScope: Sendable {
+    /// Acts on one tenant: the caller's own, or for super-admins the required `tenant_id`.
+    case tenant
+    /// Like `.tenant`, but a super-admin who names no tenant acts across all tenants (lists).
+    case optionalTenant
+    /// Not about a tenant's data (tenant management, login, the caller itself).
+    case none
+}
+
+/// Everything a handler gets: validated parameters, the caller, the resolved tenant.
+public struct ActionRequest: Sendable {
+    public let params: Params
+    /// nil only for `.public` actions.
+    public let principal: Principal?
+    /// The resolved tenant for `.tenant` scope (always set) and `.optionalTenant` (nil = all tenants).
+    public let tenantId: String?
+    public let http: HTTPRequest
+    /// The session token when the caller authenticated with the dashboard cookie.
+    public let sessionToken: String?
+
+    /// The audit context of this call.
+    public var context: CallContext {
+        CallContext(principal: principal ?? .system, clientIP: http.remoteAddress, requestId: http.requestId)
+    }
+
+    /// The resolved tenant of a `.tenant`-scoped action.
+    public var tenant: String {
+        guard let tenantId else { preconditionFailure("tenant-scoped action without a resolved tenant") }
+        return tenantId
+    }
+}
+
+/// What a handler returns: data for the envelope, or a whole response (HTML, CSV, cookies).
+public enum ActionResult: Sendable {
+    case data(JSON, status: HTTPStatus, headers: [(String, String)])
+    case response(HTTPResponse)
+
+    /// `{"data": value}` with 200.
+    public static func ok(_ value: JSON) -> ActionResult { .data(value, status: .ok, headers: []) }
+    /// `{"data": value}` with 201.
+    public static func created(_ value: JSON) -> ActionResult { .data(value, status: .created, headers: []) }
+}
+
+/// One row of the action table: name, methods, permission, tenant scope and handler.
+public struct Action: Sendable {
+    public let name: String
+    public let methods: [HTTPMethod]
+    public let permission: Permission
+    public let scope: TenantScope
+    public let summary: String
+    public let handler: @Sendable (ActionRequest) throws -> ActionResult
+
+    public init(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope, summary: String,
+                handler: @escaping @Sendable (ActionRequest) throws -> ActionResult) {
+        self.name = name
+        self.methods = methods
+        self.permission = permission
+        self.scope = scope
+        self.summary = summary
+        self.handler = handler
+    }
+
+    /// True for actions that change state (audit, CSRF rule).
+    public var isMutation: Bool { methods.contains(.POST) }
+}

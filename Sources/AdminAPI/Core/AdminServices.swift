@@ -1,0 +1,27 @@
+import Billing
+import Storage
+import Support
+
+/// The domain services the admin API calls, built once at startup.
+public struct AdminServices: Sendable {
+    public let database: Database
+    public let clock: any WallClock
+    public let settings: BillingSettings
+    public let tenants: TenantService
+    public let apiKeys: APIKeyService
+    public let users: UserService
+    public let sessions: SessionService
+    public let audit: AuditService
+
+    public init(database: Database, clock: any WallClock, settings: BillingSettings) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        tenants = TenantService(database: database, clock: clock)
+        apiKeys = APIKeyService(database: database, clock: clock)
+        users = UserService(database: database, clock: clock, settings: settings)
+        let limiter = LoginRateLimiter(limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
+        sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)
+        audit = AuditService(database: database)
+    }
+}

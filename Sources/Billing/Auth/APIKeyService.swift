@@ -1,0 +1,159 @@
+import Foundation
+import Storage
+import Support
+import Synchronization
+
+/// Issues, lists, revokes and checks API keys (SPEC §3).
+///
+/// Authentication is one SHA-256 and one indexed lookup; `last_used_at` is collected in
+/// memory and written in one batch by `flushLastUsed()`, so reads write nothing on their path.
+public final class APIKeyService: Sendable {
+    let database: Database
+    let clock: any WallClock
+    private let pendingLastUsed = Mutex<[String: Date]>([:])
+
+    public init(database: Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Creates a key. Admins may issue keys only in their own tenant with a role up to admin.
+    public func generate(name: String?, role: Role, tenantId: String?, expiresAt: Date?, context: CallContext) throws -> IssuedAPIKey {
+        let name = try Validate.text(name, field: "name", maxLength: 100)!
+        let caller = context.principal
+        try Authorization.requireCanGrant(role: role, tenantId: tenantId, by: caller)
+        if role == .superAdmin, tenantId != nil {
+            throw BillingError.validation(field: "tenant_id", reason: "must be omitted for super-admin keys")
+        }
+        if role != .superAdmin, tenantId == nil { throw BillingError.missing("tenant_id") }
+        let now = clock.now()
+        if let expiresAt, expiresAt <= now { throw BillingError.validation(field: "expires_at", reason: "must be in the future") }
+        let token = APIKeyToken.generate()
+        let key = APIKey(id: UUIDv7.make(at: now), name: name, prefix: token.prefix, role: role, tenantId: tenantId,
+                         createdBy: caller.id, createdAt: now, expiresAt: expiresAt, lastUsedAt: nil, revokedAt: nil)
+        try database.write { conn in
+            if let tenantId, try TenantRepository(conn: conn).find(id: tenantId) == nil {
+                throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
+            }
+            try Self.insert(conn, key, hash: token.hash)
+            try AuditLog.record(conn, context, action: "generate_api_key", tenantId: tenantId, targetId: key.id,
+                                changes: ["name": .string(name), "role": .string(role.rawValue), "prefix": .string(token.prefix)], at: now)
+        }
+        return IssuedAPIKey(key: key, secret: token.key)
+    }
+
+    /// Stores a key whose secret is given (bootstrap from `ADMIN_API_KEY`); no-op when that key already exists.
+    public func importKey(secret: String, name: String, role: Role, tenantId: String?) throws -> APIKey? {
+        let now = clock.now()
+        let hash = APIKeyToken.hash(secret)
+        let key = APIKey(id: UUIDv7.make(at: now), name: name, prefix: String(secret.prefix(12)), role: role, tenantId: tenantId,
+                         createdBy: "system", createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
+        return try database.write { conn in
+            if try conn.queryOne("SELECT 1 FROM api_keys WHERE key_hash = ?", [.text(hash)]) != nil { return nil }
+            try Self.insert(conn, key, hash: hash)
+            try AuditLog.record(conn, .system, action: "generate_api_key", tenantId: tenantId, targetId: key.id,
+                                changes: ["name": .string(name), "role": .string(role.rawValue)], at: now)
+            return key
+        }
+    }
+
+    /// Whether any API key exists (bootstrap runs only on an empty database).
+    public func isEmpty() throws -> Bool {
+        try database.read { try $0.queryOne("SELECT 1 FROM api_keys LIMIT 1") == nil }
+    }
+
+    /// Keys of `tenantId`, or of every tenant when nil (super-admin only; the router decides).
+    public func list(tenantId: String?, includeRevoked: Bool = true) throws -> [APIKey] {
+        var sql = "SELECT * FROM api_keys"
+        var conditions: [String] = []
+        var args: [SQLValue] = []
+        if let tenantId { conditions.append("tenant_id = ?"); args.append(.text(tenantId)) }
+        if !includeRevoked { conditions.append("revoked_at IS NULL") }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY created_at DESC, id DESC"
+        let pending = pendingLastUsed.withLock { $0 }
+        return try database.read { conn in
+            try conn.query(sql, args).map { r in
+                let key = Self.decode(r)
+                guard let touched = pending[key.id] else { return key }
+                return APIKey(id: key.id, name: key.name, prefix: key.prefix, role: key.role, tenantId: key.tenantId,
+                              createdBy: key.createdBy, createdAt: key.createdAt, expiresAt: key.expiresAt,
+                              lastUsedAt: touched, revokedAt: key.revokedAt)
+            }
+        }
+    }
+
+    /// Revokes a key of `tenantId` (any tenant when nil). Revoking twice is harmless.
+    public func revoke(id: String, tenantId: String?, context: CallContext) throws -> APIKey {
+        let now = clock.now()
+        return try database.write { conn in
+            guard let row = try conn.queryOne("SELECT * FROM api_keys WHERE id = ?", [.text(id)]) else {
+                throw BillingError.notFound("API key not found")
+            }
+            let key = Self.decode(row)
+            if let tenantId, key.tenantId != tenantId { throw BillingError.notFound("API key not found") }
+            if !context.principal.isSuperAdmin, key.role == .superAdmin { throw BillingError.notFound("API key not found") }
+            if key.revokedAt == nil {
+                try conn.run("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [.text(StoredTime.format(now)), .text(id)])
+                try AuditLog.record(conn, context, action: "revoke_api_key", tenantId: key.tenantId, targetId: id, at: now)
+            }
+            return APIKey(id: key.id, name: key.name, prefix: key.prefix, role: key.role, tenantId: key.tenantId,
+                          createdBy: key.createdBy, createdAt: key.createdAt, expiresAt: key.expiresAt,
+                          lastUsedAt: key.lastUsedAt, revokedAt: key.revokedAt ?? now)
+        }
+    }
+
+    /// The principal for a presented secret, or nil when unknown, revoked or expired.
+    /// Also reports the tenant's status so the caller can refuse suspended tenants.
+    public func authenticate(secret: String) throws -> (principal: Principal, tenantStatus: Tenant.Status?)? {
+        guard !secret.isEmpty, secret.utf8.count <= 256 else { return nil }
+        let hash = APIKeyToken.hash(secret)
+        let now = clock.now()
+        let row = try database.read { conn in
+            try conn.queryOne("""
+                SELECT k.id, k.name, k.key_hash, k.role, k.tenant_id, k.expires_at, k.revoked_at, t.status AS tenant_status
+                FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?
+                """, [.text(hash)])
+        }
+        // The index lookup already matched the hash; the constant-time compare keeps the check honest
+        // should the lookup ever become a prefix or range scan.
+        guard let row, let stored = row.string("key_hash"), Crypto.constantTimeEquals(stored, hash) else { return nil }
+        if row.string("revoked_at") != nil { return nil }
+        if let expires = StoredTime.parse(row.string("expires_at")), expires <= now { return nil }
+        guard let role = Role(rawValue: row.string("role") ?? "") else { return nil }
+        let id = row.string("id") ?? ""
+        pendingLastUsed.withLock { $0[id] = now }
+        let principal = Principal(kind: .apiKey, id: id, role: role, tenantId: row.string("tenant_id"), displayName: row.string("name") ?? "")
+        return (principal, row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:)))
+    }
+
+    /// Writes the collected `last_used_at` values in one transaction.
+    public func flushLastUsed() throws {
+        let pending = pendingLastUsed.withLock { p -> [String: Date] in
+            defer { p.removeAll() }
+            return p
+        }
+        guard !pending.isEmpty else { return }
+        try database.write { conn in
+            for (id, date) in pending {
+                try conn.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [.text(StoredTime.format(date)), .text(id)])
+            }
+        }
+    }
+
+    static func insert(_ conn: Connection, _ key: APIKey, hash: String) throws {
+        try conn.run("""
+            INSERT INTO api_keys (id, name, key_hash, prefix, role, tenant_id, created_by, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(key.id), .text(key.name), .text(hash), .text(key.prefix), .text(key.role.rawValue), SQLValue(key.tenantId),
+                  SQLValue(key.createdBy), .text(StoredTime.format(key.createdAt)), SQLValue(key.expiresAt.map(StoredTime.format))])
+    }
+
+    static func decode(_ r: Row) -> APIKey {
+        APIKey(id: r.string("id") ?? "", name: r.string("name") ?? "", prefix: r.string("prefix") ?? "",
+               role: Role(rawValue: r.string("role") ?? "") ?? .viewer, tenantId: r.string("tenant_id"),
+               createdBy: r.string("created_by"), createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
+               expiresAt: StoredTime.parse(r.string("expires_at")), lastUsedAt: StoredTime.parse(r.string("last_used_at")),
+               revokedAt: StoredTime.parse(r.string("revoked_at")))
+    }
+}

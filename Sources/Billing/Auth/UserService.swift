@@ -1,0 +1,162 @@
+import Foundation
+import Storage
+import Support
+
+/// Dashboard users: creation, changes, deletion, listing (SPEC §3).
+public struct UserService: Sendable {
+    static let minimumPasswordLength = 10
+    static let maximumPasswordLength = 1024
+
+    let database: Database
+    let clock: any WallClock
+    let hasher: PasswordHasher
+
+    public init(database: Database, clock: any WallClock, settings: BillingSettings) {
+        self.database = database
+        self.clock = clock
+        self.hasher = PasswordHasher(iterations: settings.passwordIterations)
+    }
+
+    public func list(tenantId: String?) throws -> [User] {
+        try database.read { conn in
+            if let tenantId {
+                return try conn.query("SELECT * FROM users WHERE tenant_id = ? ORDER BY email", [.text(tenantId)]).map(Self.decode)
+            }
+            return try conn.query("SELECT * FROM users ORDER BY email").map(Self.decode)
+        }
+    }
+
+    public func create(_ draft: UserDraft, context: CallContext) throws -> User {
+        guard let rawEmail = draft.email else { throw BillingError.missing("email") }
+        let email = try Validate.email(rawEmail, field: "email")
+        guard let password = draft.password else { throw BillingError.missing("password") }
+        try Self.checkPassword(password)
+        let role = draft.role ?? .viewer
+        let requested = draft.tenantId ?? nil
+        let tenantId = requested ?? (context.principal.isSuperAdmin ? nil : context.principal.tenantId)
+        try Authorization.requireCanGrant(role: role, tenantId: tenantId, by: context.principal)
+        if role == .superAdmin, tenantId != nil {
+            throw BillingError.validation(field: "tenant_id", reason: "must be omitted for super-admin users")
+        }
+        if role != .superAdmin, tenantId == nil { throw BillingError.missing("tenant_id") }
+        let name = try Validate.text(draft.name ?? nil, field: "name", required: false)
+        let hash = hasher.hash(password)
+        let now = clock.now()
+        let user = User(id: UUIDv7.make(at: now), email: email, name: name, role: role, tenantId: tenantId,
+                        lastLoginAt: nil, createdAt: now, updatedAt: now)
+        try database.write { conn in
+            if let tenantId, try TenantRepository(conn: conn).find(id: tenantId) == nil {
+                throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
+            }
+            if try conn.queryOne("SELECT 1 FROM users WHERE email = ?", [.text(email)]) != nil {
+                throw BillingError.conflict("a user with this e-mail already exists")
+            }
+            try conn.run("""
+                INSERT INTO users (id, email, name, password_hash, role, tenant_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(user.id), .text(email), SQLValue(name), .text(hash), .text(role.rawValue), SQLValue(tenantId),
+                      .text(StoredTime.format(now)), .text(StoredTime.format(now))])
+            try AuditLog.record(conn, context, action: "create_user", tenantId: tenantId, targetId: user.id,
+                                changes: ["email": .string(email), "role": .string(role.rawValue)], at: now)
+        }
+        return user
+    }
+
+    /// Changes name, role, password or tenant. `scopeTenantId` limits which users the caller can see (nil = all).
+    public func update(id: String, _ draft: UserDraft, scopeTenantId: String?, context: CallContext) throws -> User {
+        if let password = draft.password { try Self.checkPassword(password) }
+        let name: String?? = try draft.name.map { try Validate.text($0, field: "name", required: false) }
+        let email = try draft.email.map { try Validate.email($0, field: "email") }
+        let newHash = draft.password.map { hasher.hash($0) }
+        let now = clock.now()
+        return try database.write { conn in
+            guard let row = try conn.queryOne("SELECT * FROM users WHERE id = ?", [.text(id)]) else {
+                throw BillingError.notFound("user not found")
+            }
+            var user = Self.decode(row)
+            if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
+            let caller = context.principal
+            if !caller.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
+            var changes = JSONObject()
+            if let role = draft.role {
+                try Authorization.requireCanGrant(role: role, tenantId: user.tenantId, by: caller)
+                user.role = role
+                changes["role"] = .string(role.rawValue)
+            }
+            if let tenantChange = draft.tenantId {
+                if !caller.isSuperAdmin, tenantChange != user.tenantId {
+                    throw BillingError.forbidden("only a super-admin can move a user to another tenant")
+                }
+                if let t = tenantChange, try TenantRepository(conn: conn).find(id: t) == nil {
+                    throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
+                }
+                user.tenantId = tenantChange
+                changes["tenant_id"] = JSON(tenantChange)
+            }
+            if user.role == .superAdmin, user.tenantId != nil {
+                throw BillingError.validation(field: "tenant_id", reason: "must be null for super-admin users")
+            }
+            if user.role != .superAdmin, user.tenantId == nil { throw BillingError.missing("tenant_id") }
+            if let name { user.name = name; changes["name"] = JSON(name) }
+            if let email {
+                if try conn.queryOne("SELECT 1 FROM users WHERE email = ? AND id <> ?", [.text(email), .text(id)]) != nil {
+                    throw BillingError.conflict("a user with this e-mail already exists")
+                }
+                user.email = email
+                changes["email"] = .string(email)
+            }
+            user.updatedAt = now
+            try conn.run("UPDATE users SET email = ?, name = ?, role = ?, tenant_id = ?, updated_at = ? WHERE id = ?",
+                         [.text(user.email), SQLValue(user.name), .text(user.role.rawValue), SQLValue(user.tenantId),
+                          .text(StoredTime.format(now)), .text(id)])
+            if let newHash {
+                try conn.run("UPDATE users SET password_hash = ? WHERE id = ?", [.text(newHash), .text(id)])
+                // A password change ends every session of that user.
+                try conn.run("DELETE FROM sessions WHERE user_id = ?", [.text(id)])
+                changes["password"] = "changed"
+            }
+            try AuditLog.record(conn, context, action: "update_user", tenantId: user.tenantId, targetId: id, changes: changes, at: now)
+            return user
+        }
+    }
+
+    public func delete(id: String, scopeTenantId: String?, context: CallContext) throws {
+        let now = clock.now()
+        try database.write { conn in
+            guard let row = try conn.queryOne("SELECT * FROM users WHERE id = ?", [.text(id)]) else {
+                throw BillingError.notFound("user not found")
+            }
+            let user = Self.decode(row)
+            if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
+            if !context.principal.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
+            if context.principal.kind == .user, context.principal.id == id {
+                throw BillingError.conflict("you cannot delete your own user")
+            }
+            try conn.run("DELETE FROM users WHERE id = ?", [.text(id)])
+            try AuditLog.record(conn, context, action: "delete_user", tenantId: user.tenantId, targetId: id,
+                                changes: ["email": .string(user.email)], at: now)
+        }
+    }
+
+    /// Whether any user exists (bootstrap creates the first one only on an empty table).
+    public func isEmpty() throws -> Bool {
+        try database.read { try $0.queryOne("SELECT 1 FROM users LIMIT 1") == nil }
+    }
+
+    static func checkPassword(_ password: String) throws {
+        if password.count < minimumPasswordLength {
+            throw BillingError.validation(field: "password", reason: "must be at least \(minimumPasswordLength) characters")
+        }
+        if password.utf8.count > maximumPasswordLength {
+            throw BillingError.validation(field: "password", reason: "must be at most \(maximumPasswordLength) bytes")
+        }
+    }
+
+    static func decode(_ r: Row) -> User {
+        User(id: r.string("id") ?? "", email: r.string("email") ?? "", name: r.string("name"),
+             role: Role(rawValue: r.string("role") ?? "") ?? .viewer, tenantId: r.string("tenant_id"),
+             lastLoginAt: StoredTime.parse(r.string("last_login_at")),
+             createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
+             updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import Support
+
+/// How instants are stored: RFC 3339 UTC text with milliseconds (`2026-11-25T18:00:00.123Z`),
+/// which sorts lexicographically in time order and reads well in `sqlite3`.
+public enum StoredTime {
+    /// Text for a column.
+    public static func format(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = Date(timeIntervalSince1970: Double(ms / 1000) + (ms % 1000 < 0 ? -1 : 0))
+        let millis = ((ms % 1000) + 1000) % 1000
+        let base = RFC3339.format(seconds)
+        return String(base.dropLast()) + "." + String(format: "%03lld", millis) + "Z"
+    }
+
+    /// Parses column text back (nil for malformed).
+    public static func parse(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        return RFC3339.parse(text)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Storage
+import Support
+
+/// The SQL for tenants, behind a narrow surface (a PostgreSQL backend replaces this file, not the service).
+struct TenantRepository {
+    let conn: Connection
+
+    static func decode(_ r: Row) -> Tenant {
+        Tenant(id: r.string("id") ?? "", name: r.string("name") ?? "", slug: r.string("slug") ?? "",
+               status: Tenant.Status(rawValue: r.string("status") ?? "") ?? .inactive,
+               plan: r.string("plan"), billingEmail: r.string("billing_email"),
+               settings: r.string("settings_json").flatMap { try? JSON.parse($0) }?.objectValue,
+               asaasCustomerId: r.string("asaas_customer_id"),
+               createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
+               updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    }
+
+    func find(id: String) throws -> Tenant? {
+        try conn.queryOne("SELECT * FROM tenants WHERE id = ?", [.text(id)]).map(Self.decode)
+    }
+
+    func slugTaken(_ slug: String, except id: String?) throws -> Bool {
+        try conn.queryOne("SELECT 1 FROM tenants WHERE slug = ? AND id IS NOT ?", [.text(slug), SQLValue(id)]) != nil
+    }
+
+    func insert(_ t: Tenant) throws {
+        try conn.run("""
+            INSERT INTO tenants (id, name, slug, status, plan, billing_email, settings_json, asaas_customer_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, Self.values(t))
+    }
+
+    func update(_ t: Tenant) throws {
+        try conn.run("""
+            UPDATE tenants SET name = ?, slug = ?, status = ?, plan = ?, billing_email = ?, settings_json = ?,
+                asaas_customer_id = ?, updated_at = ? WHERE id = ?
+            """, [.text(t.name), .text(t.slug), .text(t.status.rawValue), SQLValue(t.plan), SQLValue(t.billingEmail),
+                  SQLValue(t.settings.map { JSON.object($0).serializedString() }), SQLValue(t.asaasCustomerId),
+                  .text(StoredTime.format(t.updatedAt)), .text(t.id)])
+    }
+
+    func delete(id: String) throws -> Bool {
+        try conn.run("DELETE FROM tenants WHERE id = ?", [.text(id)]) > 0
+    }
+
+    func list(status: Tenant.Status?, search: String?, limit: Int, offset: Int) throws -> (tenants: [Tenant], total: Int) {
+        var conditions: [String] = []
+        var args: [SQLValue] = []
+        if let status { conditions.append("status = ?"); args.append(.text(status.rawValue)) }
+        if let search, !search.isEmpty {
+            conditions.append("(name LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\' OR billing_email LIKE ? ESCAPE '\\')")
+            let pattern = "%" + Self.escapeLike(search) + "%"
+            args += [.text(pattern), .text(pattern), .text(pattern)]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let total = int64(of: try conn.scalar("SELECT count(*) FROM tenants \(whereClause)", args)) ?? 0
+        let rows = try conn.query("SELECT * FROM tenants \(whereClause) ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+                                  args + [.integer(Int64(limit)), .integer(Int64(offset))])
+        return (rows.map(Self.decode), Int(total))
+    }
+
+    /// Counts for `get_tenant_stats`; tables of later migrations are counted only when they exist.
+    func stats(id: String) throws -> TenantStats {
+        var s = TenantStats()
+        func count(_ table: String, _ extra: String = "") throws -> Int {
+            guard try conn.queryOne("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(table)]) != nil else { return 0 }
+            return Int(int64(of: try conn.scalar("SELECT count(*) FROM \(table) WHERE tenant_id = ? \(extra)", [.text(id)])) ?? 0)
+        }
+        s.users = try count("users")
+        s.apiKeys = try count("api_keys", "AND revoked_at IS NULL")
+        s.usageEvents = try count("usage_logs")
+        s.quotas = try count("quotas")
+        s.invoices = try count("invoices")
+        s.unreadNotifications = try count("notifications", "AND read_at IS NULL")
+        return s
+    }
+
+    static func values(_ t: Tenant) -> [SQLValue] {
+        [.text(t.id), .text(t.name), .text(t.slug), .text(t.status.rawValue), SQLValue(t.plan), SQLValue(t.billingEmail),
+         SQLValue(t.settings.map { JSON.object($0).serializedString() }), SQLValue(t.asaasCustomerId),
+         .text(StoredTime.format(t.createdAt)), .text(StoredTime.format(t.updatedAt))]
+    }
+
+    static func escapeLike(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}

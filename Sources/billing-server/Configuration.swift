@@ -1,0 +1,89 @@
+import AdminAPI
+import Billing
+import Foundation
+import HTTP
+import Support
+
+/// Every configuration key the server reads, validated into typed settings (see .env.example).
+struct Configuration {
+    var application = ApplicationSettings()
+    var logLevel = LogLevel.info
+
+    // Keys of features still to be built are read and validated now, so a bad value fails at startup
+    // rather than the day the feature lands (.env.example says which keys are not yet in effect).
+    var asaasEnabled = false
+    var usageTrackingEnabled = true
+    var quotaEnforcementEnabled = true
+    var quotaWarningThreshold = 80
+    var usageLateWindowSeconds = 3600
+    var billingTimeZone = "UTC"
+    var notificationsEnabled = true
+    var autoInvoiceGeneration = false
+    var autoPaymentRetry = true
+    var paymentRetryAttempts = 3
+    var webhookAllowPrivate = false
+
+    init(environment env: Environment) throws {
+        var app = ApplicationSettings()
+        app.http.host = env.string("HOST", default: "127.0.0.1")
+        app.http.port = try env.int("PORT", default: 8080, in: 0...65535)
+        app.http.maxBodyBytes = try env.int("MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
+        app.http.workerCount = try env.int("WORKER_THREADS", default: 64, in: 1...1024)
+        app.http.headerReadTimeout = try env.double("HEADER_TIMEOUT_SECONDS", default: 10, in: 0.1...3600)
+        app.http.bodyReadTimeout = try env.double("BODY_TIMEOUT_SECONDS", default: 30, in: 0.1...3600)
+        app.http.idleTimeout = try env.double("IDLE_TIMEOUT_SECONDS", default: 60, in: 0.1...86400)
+        app.http.shutdownGrace = try env.double("SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...600)
+        app.databasePath = env.string("DATABASE_PATH", default: "./data/billing.sqlite")
+        app.migrationsDirectory = env.string("MIGRATIONS_DIR", default: "./migrations")
+        app.publicDirectory = env.string("PUBLIC_DIR", default: "./public")
+        app.metricsToken = env.string("METRICS_TOKEN")
+        app.adminAPIKey = env.string("ADMIN_API_KEY")
+        app.adminEmail = env.string("ADMIN_EMAIL")
+        app.adminPassword = env.string("ADMIN_PASSWORD")
+        if (app.adminEmail == nil) != (app.adminPassword == nil) {
+            throw ConfigurationError(key: app.adminEmail == nil ? "ADMIN_EMAIL" : "ADMIN_PASSWORD",
+                                     reason: "must be set together with \(app.adminEmail == nil ? "ADMIN_PASSWORD" : "ADMIN_EMAIL")")
+        }
+        if let key = app.adminAPIKey, key.count < 32 {
+            throw ConfigurationError(key: "ADMIN_API_KEY", reason: "must be at least 32 characters")
+        }
+        app.billing.cookieSecure = try env.bool("COOKIE_SECURE", default: false)
+        app.billing.sessionLifetimeSeconds = try env.int("SESSION_LIFETIME_SECONDS", default: 12 * 3600, in: 60...(90 * 86400))
+        app.billing.loginAttemptsPerWindow = try env.int("LOGIN_RATE_LIMIT_PER_MINUTE", default: 10, in: 1...10_000)
+        app.billing.passwordIterations = try env.int("PASSWORD_PBKDF2_ITERATIONS", default: 600_000, in: 600_000...10_000_000)
+        app.version = BillingServerVersion.current
+        application = app
+
+        let levelName = env.string("LOG_LEVEL", default: "info")
+        guard let level = LogLevel(name: levelName) else {
+            throw ConfigurationError(key: "LOG_LEVEL", reason: "must be one of debug, info, warning, error, got '\(levelName)'")
+        }
+        logLevel = level
+
+        asaasEnabled = try env.bool("ASAAS_ENABLED", default: false)
+        _ = try env.bool("ASAAS_PRODUCTION", default: false)
+        usageTrackingEnabled = try env.bool("USAGE_TRACKING_ENABLED", default: true)
+        quotaEnforcementEnabled = try env.bool("QUOTA_ENFORCEMENT_ENABLED", default: true)
+        quotaWarningThreshold = try env.int("QUOTA_WARNING_THRESHOLD", default: 80, in: 1...100)
+        usageLateWindowSeconds = try env.int("USAGE_LATE_WINDOW", default: 3600, in: 0...(31 * 86400))
+        billingTimeZone = env.string("BILLING_TIMEZONE", default: "UTC")
+        guard TimeZone(identifier: billingTimeZone) != nil else {
+            throw ConfigurationError(key: "BILLING_TIMEZONE", reason: "must be an IANA time zone such as UTC or America/Sao_Paulo, got '\(billingTimeZone)'")
+        }
+        notificationsEnabled = try env.bool("BILLING_NOTIFICATIONS_ENABLED", default: true)
+        autoInvoiceGeneration = try env.bool("AUTO_INVOICE_GENERATION", default: false)
+        autoPaymentRetry = try env.bool("AUTO_PAYMENT_RETRY", default: true)
+        paymentRetryAttempts = try env.int("PAYMENT_RETRY_ATTEMPTS", default: 3, in: 0...20)
+        webhookAllowPrivate = try env.bool("WEBHOOK_ALLOW_PRIVATE", default: false)
+        if let key = env.string("PAYMENT_DATA_KEY") {
+            guard let data = Data(base64Encoded: key), data.count == 32 else {
+                throw ConfigurationError(key: "PAYMENT_DATA_KEY", reason: "must be 32 bytes encoded in base64 (openssl rand -base64 32)")
+            }
+        }
+    }
+}
+
+/// The version printed by `--version` and reported by `/health`.
+enum BillingServerVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Support
+import Testing
+
+/// The `billing-server` executable: configuration errors, help, migrate, create-api-key, backup, serve + SIGTERM.
+@Suite(.serialized) struct CLITests {
+    /// The executable built next to the test bundle.
+    static var binary: URL {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: me).deletingLastPathComponent()
+        while dir.path != "/", !FileManager.default.fileExists(atPath: dir.appendingPathComponent("billing-server").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("billing-server")
+    }
+
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-cli-\(UUIDv7.random())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func environment(_ extra: [String: String]) -> [String: String] {
+        var env = ["PATH": "/usr/bin:/bin", "ENV_FILE": "/dev/null",
+                   "DATABASE_PATH": directory.appendingPathComponent("db.sqlite").path,
+                   "MIGRATIONS_DIR": TestServer.repositoryRoot.appendingPathComponent("migrations").path,
+                   "PUBLIC_DIR": TestServer.repositoryRoot.appendingPathComponent("public").path]
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
+    func run(_ arguments: [String], env: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = environment(env)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func config_InvalidPort_ExitsWith2NamingTheKey() throws {
+        let r = try run(["serve"], env: ["PORT": "abc"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("PORT"))
+    }
+
+    @Test func config_UnknownLogLevel_ExitsWith2NamingTheKey() throws {
+        let r = try run(["migrate"], env: ["LOG_LEVEL": "loud"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("LOG_LEVEL"))
+    }
+
+    @Test func config_BadTimeZone_ExitsWith2() throws {
+        let r = try run(["migrate"], env: ["BILLING_TIMEZONE": "Mars/Olympus"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("BILLING_TIMEZONE"))
+    }
+
+    @Test func config_DotEnvFileIsRead_AndEnvironmentWins() throws {
+        let file = directory.appendingPathComponent("test.env")
+        try "# comment\nexport PORT=notanumber\nLOG_LEVEL='debug'\n".write(to: file, atomically: true, encoding: .utf8)
+        let fromFile = try run(["migrate"], env: ["ENV_FILE": file.path])
+        #expect(fromFile.status == 2)
+        #expect(fromFile.stderr.contains("PORT"))
+        let overridden = try run(["migrate"], env: ["ENV_FILE": file.path, "PORT": "9000"])
+        #expect(overridden.status == 0)
+    }
+
+    @Test func help_AndVersion_Print() throws {
+        let help = try run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("create-api-key"))
+        let version = try run(["--version"])
+        #expect(version.stdout.hasPrefix("billing-server "))
+        #expect(try run(["frobnicate"]).status == 2)
+    }
+
+    @Test func migrate_AppliesOnce_ThenIsUpToDate() throws {
+        let first = try run(["migrate"])
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("applied 001_tenants_and_auth"))
+        let second = try run(["migrate"])
+        #expect(second.stdout.contains("up to date"))
+    }
+
+    @Test func migrate_RefusesAChangedAppliedMigration_NamingIt() throws {
+        let migrations = directory.appendingPathComponent("migrations")
+        try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
+        let file = migrations.appendingPathComponent("001_first.sql")
+        try "CREATE TABLE t (a INTEGER);".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try run(["migrate"], env: ["MIGRATIONS_DIR": migrations.path]).status == 0)
+        try "CREATE TABLE t (a INTEGER, b TEXT);".write(to: file, atomically: true, encoding: .utf8)
+        let changed = try run(["migrate"], env: ["MIGRATIONS_DIR": migrations.path])
+        #expect(changed.status != 0)
+        #expect(changed.stderr.contains("first"))
+    }
+
+    @Test func createAPIKey_PrintsAKey_AndRejectsBadRoles() throws {
+        let r = try run(["create-api-key", "--role", "super-admin", "--name", "ops"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("bsk_"))
+        #expect(try run(["create-api-key", "--role", "god"]).status == 2)
+        #expect(try run(["create-api-key", "--role", "admin"]).status == 2)  // needs --tenant
+    }
+
+    @Test func backup_WritesACopyThatOpens() throws {
+        #expect(try run(["migrate"]).status == 0)
+        let target = directory.appendingPathComponent("copy.sqlite").path
+        let r = try run(["backup", target])
+        #expect(r.status == 0)
+        #expect(FileManager.default.fileExists(atPath: target))
+    }
+
+    @Test func serve_PrintsBootstrapKeyOnce_ServesHealth_AndExits0OnSIGTERM() throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve"]
+        let port = 20000 + Int.random(in: 0..<20000)
+        process.environment = environment(["PORT": String(port)])
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("listening"), Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(text.contains("Bootstrap super-admin API key"))
+        let key = text.components(separatedBy: "store it now): ").last?.components(separatedBy: "\n").first ?? ""
+        let client = TestClient(port: port)
+        #expect(try client.request("GET", "/health").status == 200)
+        let me = try client.request("GET", "/admin-api?action=current_user", headers: [("Authorization", "Bearer \(key)")])
+        #expect(me.status == 200)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        // A second start on the same database prints no key.
+        let again = try run(["--version"])
+        #expect(!again.stdout.contains("Bootstrap"))
+    }
+}
