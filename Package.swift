@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "billing-server", targets: ["billing-server"]),
         .executable(name: "asaas-fake", targets: ["asaas-fake"]),
+        .library(name: "Storage", targets: ["Storage"]),  // for Benchmarks/writer
     ],
     targets: [
         // C libraries of the system, reached through module maps (see each shim.h).

@@ -28,7 +28,39 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
     }
 
+    /// Opens a standalone read-write connection to `path` with the same settings as a `Database`'s
+    /// writer (WAL, `synchronous=FULL`, foreign keys, busy timeout, cache, mmap), outside any pool.
+    ///
+    /// For tools and benchmarks; servers go through `Database`, whose single writer avoids
+    /// SQLITE_BUSY between writers and groups commits.
+    public convenience init(path: String, configuration: DatabaseConfiguration = .init()) throws {
+        try self.init(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        try configure(configuration, writer: true)
+    }
+
     deinit { close() }
+
+    /// Applies the pragmas `Database` uses for its writer (`writer`) or its readers.
+    func configure(_ config: DatabaseConfiguration, writer: Bool) throws {
+        let c = self
+        sqlite3_busy_timeout(c.handle, Int32(clamping: config.busyTimeoutMilliseconds))
+        if writer {
+            let mode = try c.scalar("PRAGMA journal_mode = WAL").stringValue ?? ""
+            guard mode.lowercased() == "wal" else {
+                throw DatabaseError(code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode))", sql: "PRAGMA journal_mode = WAL")
+            }
+            // FULL: the WAL is fsynced at every COMMIT, so a returned write survives power loss.
+            try c.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        } else {
+            try c.execute("PRAGMA query_only = ON; PRAGMA foreign_keys = ON")
+        }
+        try c.execute("""
+            PRAGMA cache_size = -\(config.cacheSizeKiB);
+            PRAGMA mmap_size = \(config.mmapSizeBytes);
+            PRAGMA temp_store = MEMORY
+            """)
+    }
+
 
     // MARK: - Execution
 

@@ -28,12 +28,12 @@ public final class Database: Sendable {
         self.configuration = configuration
 
         let writeConnection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        try Database.configure(writeConnection, configuration, writer: true)
+        try writeConnection.configure(configuration, writer: true)
         // Readers open after the writer switched the file to WAL, which they need to read concurrently.
         var readConnections: [Connection] = []
         for _ in 0..<configuration.readerCount {
             let reader = try Connection(path: path, flags: SQLITE_OPEN_READONLY)
-            try Database.configure(reader, configuration, writer: false)
+            try reader.configure(configuration, writer: false)
             readConnections.append(reader)
         }
         readers = ReaderPool(connections: readConnections)
@@ -44,25 +44,6 @@ public final class Database: Sendable {
     deinit {
         writer.close(fromDeinit: true)
         readers.close()
-    }
-
-    private static func configure(_ c: Connection, _ config: DatabaseConfiguration, writer: Bool) throws {
-        sqlite3_busy_timeout(c.handle, Int32(clamping: config.busyTimeoutMilliseconds))
-        if writer {
-            let mode = try c.scalar("PRAGMA journal_mode = WAL").stringValue ?? ""
-            guard mode.lowercased() == "wal" else {
-                throw DatabaseError(code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode))", sql: "PRAGMA journal_mode = WAL")
-            }
-            // FULL: the WAL is fsynced at every COMMIT, so a returned write survives power loss.
-            try c.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
-        } else {
-            try c.execute("PRAGMA query_only = ON; PRAGMA foreign_keys = ON")
-        }
-        try c.execute("""
-            PRAGMA cache_size = -\(config.cacheSizeKiB);
-            PRAGMA mmap_size = \(config.mmapSizeBytes);
-            PRAGMA temp_store = MEMORY
-            """)
     }
 
     // MARK: - Writing
