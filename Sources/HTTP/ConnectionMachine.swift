@@ -48,12 +48,12 @@ struct ConnectionMachine<Clock: MonotonicClock> {
     private(set) var deadline: UInt64?
     private let clock: Clock
     private let timeouts: ConnectionTimeouts
-    private let remoteAddress: String
+    let remoteAddress: String
     private let makeRequestId: () -> String
     private let httpDate: () -> String
     /// Whether a byte of the current request has arrived (starts the header deadline).
     private var requestStarted = false
-    private var inputEnded = false
+    private(set) var inputEnded = false
     private var shuttingDown = false
     /// Keep-alive decided for the request in flight.
     private var inFlightKeepAlive = false
