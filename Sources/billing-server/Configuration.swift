@@ -79,7 +79,17 @@ struct Configuration {
             guard let data = Data(base64Encoded: key), data.count == 32 else {
                 throw ConfigurationError(key: "PAYMENT_DATA_KEY", reason: "must be 32 bytes encoded in base64 (openssl rand -base64 32)")
             }
+            application.billing.paymentDataKey = key
         }
+        application.billing.calendar = BillingCalendar(timeZone: TimeZone(identifier: billingTimeZone)!)
+        application.billing.usageTrackingEnabled = usageTrackingEnabled
+        application.billing.quotaEnforcementEnabled = quotaEnforcementEnabled
+        application.billing.quotaWarningThreshold = quotaWarningThreshold
+        application.billing.usageLateWindowSeconds = usageLateWindowSeconds
+        application.billing.autoInvoiceGeneration = autoInvoiceGeneration
+        application.billing.autoPaymentRetry = autoPaymentRetry
+        application.billing.paymentRetryAttempts = paymentRetryAttempts
+        application.billing.notificationsEnabled = notificationsEnabled
     }
 }
 

@@ -10,5 +10,26 @@ public struct BillingSettings: Sendable {
     /// Adds `Secure` to the session cookie (set when served over HTTPS).
     public var cookieSecure = false
 
+    /// Calendar of usage periods and quotas (`BILLING_TIMEZONE`).
+    public var calendar = BillingCalendar()
+    /// `USAGE_TRACKING_ENABLED`: false → ingestion answers 503 `usage_tracking_disabled`.
+    public var usageTrackingEnabled = true
+    /// `QUOTA_ENFORCEMENT_ENABLED`: hard quotas block events even without `enforce: true`.
+    public var quotaEnforcementEnabled = true
+    /// `QUOTA_WARNING_THRESHOLD`: percentage used for quotas without their own threshold.
+    public var quotaWarningThreshold = 80
+    /// `USAGE_LATE_WINDOW`: seconds an event's `occurred_at` may lie in the past.
+    public var usageLateWindowSeconds = 3600
+    /// How far in the future `occurred_at` may lie (clock skew allowance).
+    public var usageFutureToleranceSeconds = 300
+    /// `AUTO_INVOICE_GENERATION`, `AUTO_PAYMENT_RETRY`, `PAYMENT_RETRY_ATTEMPTS`.
+    public var autoInvoiceGeneration = false
+    public var autoPaymentRetry = true
+    public var paymentRetryAttempts = 3
+    /// `PAYMENT_DATA_KEY` (base64 of 32 bytes) for sealing payment tokens; nil → card methods refused.
+    public var paymentDataKey: String?
+    /// `BILLING_NOTIFICATIONS_ENABLED`.
+    public var notificationsEnabled = true
+
     public init() {}
 }

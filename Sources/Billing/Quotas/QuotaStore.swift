@@ -1,0 +1,59 @@
+import Foundation
+import Storage
+import Support
+
+/// The SQL for quotas; usable inside any write transaction (plans apply their quotas on subscribe).
+public enum QuotaStore {
+    /// Creates or updates the quota of `(tenant, resource, period)`, keeping fields the input omits.
+    /// Returns the stored quota and whether it was created.
+    public static func upsert(_ conn: Connection, tenantId: String, _ input: QuotaInput, at now: Date) throws -> (quota: Quota, created: Bool) {
+        if let existing = try find(conn, tenantId: tenantId, resourceType: input.resourceType, period: input.period) {
+            var q = existing
+            if let v = input.limitValue { q.limitValue = v }
+            if let h = input.isHardLimit { q.isHardLimit = h }
+            if let t = input.notificationThreshold { q.notificationThreshold = t }
+            q.updatedAt = now
+            try conn.run("UPDATE quotas SET limit_value = ?, is_hard_limit = ?, notification_threshold = ?, updated_at = ? WHERE id = ?",
+                         [.integer(q.limitValue), .integer(q.isHardLimit ? 1 : 0), SQLValue(q.notificationThreshold.map(Int64.init)),
+                          .text(StoredTime.format(now)), .text(q.id)])
+            return (q, false)
+        }
+        guard let limit = input.limitValue else { throw BillingError.missing("limit_value") }
+        let q = Quota(id: UUIDv7.make(at: now), tenantId: tenantId, resourceType: input.resourceType, limitValue: limit,
+                      period: input.period, isHardLimit: input.isHardLimit ?? false,
+                      notificationThreshold: input.notificationThreshold ?? nil, createdAt: now, updatedAt: now)
+        try conn.run("""
+            INSERT INTO quotas (id, tenant_id, resource_type, limit_value, period, is_hard_limit, notification_threshold, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(q.id), .text(tenantId), .text(q.resourceType.rawValue), .integer(limit), .text(q.period.rawValue),
+                  .integer(q.isHardLimit ? 1 : 0), SQLValue(q.notificationThreshold.map(Int64.init)),
+                  .text(StoredTime.format(now)), .text(StoredTime.format(now))])
+        return (q, true)
+    }
+
+    public static func find(_ conn: Connection, tenantId: String, resourceType: ResourceType, period: PeriodType) throws -> Quota? {
+        try conn.queryOne("SELECT * FROM quotas WHERE tenant_id = ? AND resource_type = ? AND period = ?",
+                          [.text(tenantId), .text(resourceType.rawValue), .text(period.rawValue)]).map(decode)
+    }
+
+    public static func find(_ conn: Connection, id: String, tenantId: String) throws -> Quota? {
+        try conn.queryOne("SELECT * FROM quotas WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decode)
+    }
+
+    public static func list(_ conn: Connection, tenantId: String, resourceType: ResourceType? = nil) throws -> [Quota] {
+        if let resourceType {
+            return try conn.query("SELECT * FROM quotas WHERE tenant_id = ? AND resource_type = ? ORDER BY resource_type, period",
+                                  [.text(tenantId), .text(resourceType.rawValue)]).map(decode)
+        }
+        return try conn.query("SELECT * FROM quotas WHERE tenant_id = ? ORDER BY resource_type, period", [.text(tenantId)]).map(decode)
+    }
+
+    static func decode(_ r: Row) -> Quota {
+        Quota(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
+              resourceType: ResourceType(rawValue: r.string("resource_type") ?? "") ?? .message,
+              limitValue: r.int("limit_value") ?? 0, period: PeriodType(rawValue: r.string("period") ?? "") ?? .total,
+              isHardLimit: (r.int("is_hard_limit") ?? 0) != 0, notificationThreshold: r.int("notification_threshold").map(Int.init),
+              createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
+              updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    }
+}
