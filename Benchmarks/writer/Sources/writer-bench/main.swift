@@ -177,7 +177,7 @@ for run in 1...options.runs {
         let (rate, stats) = try grouped(options, threads: threads)
         groupedRates[threads, default: []].append(rate)
         batchSizes[threads, default: []].append(Double(stats.units) / Double(max(1, stats.batches)))
-        line += ", \(threads) threads \(fmt(rate))/s (\(String(format: "%.1f", batchSizes[threads]!.last!))/commit, \(fmt(rate / u))×)"
+        line += ", \(threads) threads \(fmt(rate))/s (\(String(format: "%.1f", batchSizes[threads]!.last!))/commit, \(String(format: "%.1f", rate / u))×)"
     }
     print(line)
 }
