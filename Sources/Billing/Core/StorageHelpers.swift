@@ -11,3 +11,8 @@ func string(of value: SQLValue) -> String? {
     if case .text(let v) = value { return v }
     return nil
 }
+
+/// An optional integer as a bound value (`NULL` when nil).
+func sqlInt(_ value: Int?) -> SQLValue {
+    value.map { .integer(Int64($0)) } ?? .null
+}

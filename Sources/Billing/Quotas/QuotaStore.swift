@@ -14,7 +14,7 @@ public enum QuotaStore {
             if let t = input.notificationThreshold { q.notificationThreshold = t }
             q.updatedAt = now
             try conn.run("UPDATE quotas SET limit_value = ?, is_hard_limit = ?, notification_threshold = ?, updated_at = ? WHERE id = ?",
-                         [.integer(q.limitValue), .integer(q.isHardLimit ? 1 : 0), SQLValue(q.notificationThreshold.map(Int64.init)),
+                         [.integer(q.limitValue), .integer(q.isHardLimit ? 1 : 0), sqlInt(q.notificationThreshold),
                           .text(StoredTime.format(now)), .text(q.id)])
             return (q, false)
         }
@@ -26,7 +26,7 @@ public enum QuotaStore {
             INSERT INTO quotas (id, tenant_id, resource_type, limit_value, period, is_hard_limit, notification_threshold, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(q.id), .text(tenantId), .text(q.resourceType.rawValue), .integer(limit), .text(q.period.rawValue),
-                  .integer(q.isHardLimit ? 1 : 0), SQLValue(q.notificationThreshold.map(Int64.init)),
+                  .integer(q.isHardLimit ? 1 : 0), sqlInt(q.notificationThreshold),
                   .text(StoredTime.format(now)), .text(StoredTime.format(now))])
         return (q, true)
     }
