@@ -1,1 +1,0 @@
-// Asaas module — see ../../docs and ARCHITECTURE.md
