@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable {
     public var message: String
     public var fields: [String: String] = [:]
     public var headers: [(String, String)] = []
+    /// Extra members of the error object (e.g. the quota facts of a `quota_exceeded`).
+    public var details: JSONObject?
 
     public init(_ status: HTTPStatus, code: String, message: String, fields: [String: String] = [:], headers: [(String, String)] = []) {
         self.status = status
@@ -56,12 +58,25 @@ public struct APIError: Error, Sendable {
             return APIError(.tooManyRequests, code: "rate_limited", message: "too many attempts; retry in \(after) s",
                             headers: [("Retry-After", String(after))])
         case .unavailable(let code, let m): return APIError(.serviceUnavailable, code: code, message: m)
+        case .quotaExceeded(let q):
+            var e = APIError(.tooManyRequests, code: "quota_exceeded",
+                             message: "the \(q.period.rawValue) quota for \(q.resourceType.rawValue) would be exceeded (\(q.current) of \(q.limit) used)")
+            var details: JSONObject = ["resource_type": .string(q.resourceType.rawValue), "period": .string(q.period.rawValue),
+                                       "current": .int(q.current), "limit": .int(q.limit),
+                                       "resets_at": q.resetsAt.map { .string(RFC3339.format($0)) } ?? .null]
+            if let index = q.index { details["index"] = .int(Int64(index)) }
+            e.details = details
+            if let resets = q.resetsAt {
+                e.headers.append(("Retry-After", String(max(1, Int(resets.timeIntervalSinceNow.rounded(.up))))))
+            }
+            return e
         }
     }
 
     /// The error envelope: `{"error":{"message","code","status","fields"?}}`.
     public var json: JSON {
         var body: JSONObject = ["message": .string(message), "code": .string(code), "status": .int(Int64(status.code))]
+        if let details { for (k, v) in details { body[k] = v } }
         if !fields.isEmpty {
             var f = JSONObject()
             for key in fields.keys.sorted() { f[key] = .string(fields[key]!) }

@@ -26,6 +26,8 @@ public struct ActionTable: Sendable {
             UserActions.make(services),
             APIKeyActions.make(services),
             AuditActions.make(services),
+            UsageActions.make(services),
+            QuotaActions.make(services),
         ])
     }
 }

@@ -12,6 +12,9 @@ public struct AdminServices: Sendable {
     public let users: UserService
     public let sessions: SessionService
     public let audit: AuditService
+    public let usage: UsageService
+    public let ingestor: UsageIngestor
+    public let quotas: QuotaService
 
     public init(database: Database, clock: any WallClock, settings: BillingSettings) {
         self.database = database
@@ -23,5 +26,8 @@ public struct AdminServices: Sendable {
         let limiter = LoginRateLimiter(limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
         sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)
         audit = AuditService(database: database)
+        usage = UsageService(database: database, clock: clock, settings: settings)
+        ingestor = UsageIngestor(database: database, clock: clock, settings: settings)
+        quotas = QuotaService(database: database, clock: clock, settings: settings)
     }
 }

@@ -1,0 +1,158 @@
+import Foundation
+import Storage
+import Support
+
+/// The write path of metering: idempotency, hard-quota admission, raw event, rollups and threshold
+/// notifications, all in one writer transaction — so check-and-record is atomic and a hard limit
+/// of N admits exactly N units under any concurrency.
+public struct UsageIngestor: Sendable {
+    let database: Database
+    let clock: any WallClock
+    let settings: BillingSettings
+
+    public init(database: Database, clock: any WallClock, settings: BillingSettings) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+    }
+
+    /// Validates what the type system cannot: quantity range, metadata size, key length, time window.
+    /// `field` prefixes names for batch elements (`events[3].quantity`).
+    public func validate(_ input: UsageEventInput, field prefix: String = "", now: Date) throws {
+        if input.quantity < 1 || input.quantity > UsageEventInput.maxQuantity {
+            throw BillingError.validation(field: prefix + "quantity", reason: "must be an integer between 1 and \(UsageEventInput.maxQuantity)")
+        }
+        if let m = input.metadata, JSON.object(m).serialized().count > UsageEventInput.maxMetadataBytes {
+            throw BillingError.validation(field: prefix + "metadata", reason: "must be at most \(UsageEventInput.maxMetadataBytes) bytes of JSON")
+        }
+        if let k = input.idempotencyKey, k.isEmpty || k.count > UsageEventInput.maxIdempotencyKeyLength {
+            throw BillingError.validation(field: prefix + "idempotency_key", reason: "must be 1 to \(UsageEventInput.maxIdempotencyKeyLength) characters")
+        }
+        if let r = input.resourceId, r.count > UsageEventInput.maxResourceIdLength {
+            throw BillingError.validation(field: prefix + "resource_id", reason: "must be at most \(UsageEventInput.maxResourceIdLength) characters")
+        }
+        if let at = input.occurredAt {
+            let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+            if at < nowMs - Int64(settings.usageLateWindowSeconds) * 1000 {
+                throw BillingError.validation(field: prefix + "occurred_at", reason: "is older than the late window of \(settings.usageLateWindowSeconds) seconds")
+            }
+            if at > nowMs + Int64(settings.usageFutureToleranceSeconds) * 1000 {
+                throw BillingError.validation(field: prefix + "occurred_at", reason: "is more than \(settings.usageFutureToleranceSeconds) seconds in the future")
+            }
+        }
+    }
+
+    /// Records one event. Duplicates (same tenant and idempotency key) return the original.
+    public func log(tenantId: String, _ input: UsageEventInput, enforce: Bool) throws -> UsageLogResult {
+        try logBatch(tenantId: tenantId, [input], enforce: enforce)[0]
+    }
+
+    /// Records events atomically: all of them or (on a quota rejection) none.
+    public func logBatch(tenantId: String, _ inputs: [UsageEventInput], enforce: Bool) throws -> [UsageLogResult] {
+        guard settings.usageTrackingEnabled else {
+            throw BillingError.unavailable(code: "usage_tracking_disabled", message: "usage tracking is disabled on this server")
+        }
+        let now = clock.now()
+        for (i, input) in inputs.enumerated() { try validate(input, field: inputs.count > 1 ? "events[\(i)]." : "", now: now) }
+        let calendar = settings.calendar
+        let enforceHard = enforce || settings.quotaEnforcementEnabled
+        let defaultThreshold = settings.quotaWarningThreshold
+        let outcome: BatchOutcome = try database.write { conn in
+            guard let status = try conn.scalar("SELECT status FROM tenants WHERE id = ?", [.text(tenantId)]).stringValue else {
+                throw BillingError.notFound("tenant not found")
+            }
+            if status == Tenant.Status.suspended.rawValue { throw BillingError.tenantSuspended }
+            return try conn.savepoint {
+                try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
+                                defaultThreshold: defaultThreshold, now: now)
+            }
+        }
+        switch outcome {
+        case .recorded(let results): return results
+        case .rejected(let rejection): throw BillingError.quotaExceeded(rejection)
+        }
+    }
+
+    enum BatchOutcome: Sendable {
+        case recorded([UsageLogResult])
+        case rejected(QuotaRejection)
+    }
+
+    /// Runs inside the writer transaction. On a hard-quota rejection the savepoint is rolled back by
+    /// throwing `Rejected`, the `quota_exceeded` notification is written after it, and the outcome says so.
+    static func ingest(_ conn: Connection, tenantId: String, _ inputs: [UsageEventInput], enforceHard: Bool,
+                       calendar: BillingCalendar, defaultThreshold: Int, now: Date) throws -> BatchOutcome {
+        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        var results: [UsageLogResult] = []
+        var quotasByType: [ResourceType: [Quota]] = [:]
+        var counters = RollupCounters(conn: conn, tenantId: tenantId)
+        var notices: [QuotaNotice] = []
+        do {
+            try conn.savepoint {
+                for (index, input) in inputs.enumerated() {
+                    if let key = input.idempotencyKey,
+                       let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
+                        results.append(UsageLogResult(event: UsageStore.decode(row), duplicate: true))
+                        continue
+                    }
+                    let occurred = input.occurredAt ?? nowMs
+                    let seconds = floorDiv(occurred, 1000)
+                    let quotas = try quotasByType[input.resourceType] ?? QuotaStore.list(conn, tenantId: tenantId, resourceType: input.resourceType)
+                    quotasByType[input.resourceType] = quotas
+                    // Admission: every hard quota must stay within its limit after this event.
+                    for q in quotas where q.isHardLimit && enforceHard {
+                        let start = calendar.periodStart(q.period, containing: seconds)
+                        let current = try counters.quantity(input.resourceType, q.period, start)
+                        if current + input.quantity > q.limit {
+                            let resets = calendar.periodEnd(q.period, startingAt: start).map { Date(timeIntervalSince1970: Double($0)) }
+                            throw Rejected(rejection: QuotaRejection(resourceType: q.resourceType, period: q.period, current: current,
+                                                                     limit: q.limitValue, resetsAt: resets, index: inputs.count > 1 ? index : nil),
+                                           quota: q, periodStart: start, refusedQuantity: input.quantity)
+                        }
+                    }
+                    let event = UsageEvent(id: UUIDv7.make(at: Date(timeIntervalSince1970: Double(occurred) / 1000)), tenantId: tenantId,
+                                           resourceType: input.resourceType, quantity: input.quantity, resourceId: input.resourceId,
+                                           metadata: input.metadata, idempotencyKey: input.idempotencyKey, occurredAt: occurred, createdAt: nowMs)
+                    try UsageStore.insert(conn, event)
+                    // Threshold crossings, judged on the counters before and after this event.
+                    for q in quotas {
+                        let start = calendar.periodStart(q.period, containing: seconds)
+                        let before = try counters.quantity(input.resourceType, q.period, start)
+                        let after = before + input.quantity
+                        let threshold = Int64(q.notificationThreshold ?? defaultThreshold)
+                        if before * 100 < threshold * q.limitValue, after * 100 >= threshold * q.limitValue, threshold < 100 {
+                            notices.append(QuotaNotice(kind: .quotaWarning, quota: q, periodStart: start, current: after))
+                        }
+                        if before < q.limitValue, after >= q.limitValue {
+                            notices.append(QuotaNotice(kind: .quotaExceeded, quota: q, periodStart: start, current: after))
+                        }
+                    }
+                    counters.add(event, calendar: calendar)
+                    results.append(UsageLogResult(event: event, duplicate: false))
+                }
+                try counters.flush()
+            }
+        } catch let rejected as Rejected {
+            try QuotaNotice(kind: .quotaExceeded, quota: rejected.quota, periodStart: rejected.periodStart, current: rejected.rejection.current,
+                            refusedQuantity: rejected.refusedQuantity).write(conn, calendar: calendar, now: now)
+            return .rejected(rejected.rejection)
+        }
+        for notice in notices { try notice.write(conn, calendar: calendar, now: now) }
+        return .recorded(results)
+    }
+
+    struct Rejected: Error {
+        let rejection: QuotaRejection
+        let quota: Quota
+        let periodStart: Int64
+        let refusedQuantity: Int64
+    }
+}
+
+extension QuotaRejection {
+    var limitValue: Int64 { limit }
+}
+
+extension Quota {
+    var limit: Int64 { limitValue }
+}
