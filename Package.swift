@@ -30,13 +30,14 @@ let package = Package(
         .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
         .target(name: "AdminAPI", dependencies: ["HTTP", "Billing", "Asaas", "Storage", "Support"], swiftSettings: swiftSettings),
         .executableTarget(name: "billing-server", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
-        .executableTarget(name: "asaas-fake", dependencies: ["HTTP", "Support"], swiftSettings: swiftSettings),
+        .target(name: "AsaasFake", dependencies: ["HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
+        .executableTarget(name: "asaas-fake", dependencies: ["AsaasFake", "HTTP", "Support"], swiftSettings: swiftSettings),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "AsaasTests", dependencies: ["Asaas", "Outbound", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "AsaasTests", dependencies: ["Asaas", "AsaasFake", "HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
     ]
 )
