@@ -1,0 +1,114 @@
+import Foundation
+import Storage
+import Support
+
+/// The SQL for subscriptions; every query is filtered by tenant unless it is a job's sweep.
+enum SubscriptionStore {
+    static func live(_ conn: Connection, tenantId: String) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE tenant_id = ? AND status NOT IN ('cancelled', 'expired')",
+                          [.text(tenantId)]).map(decode)
+    }
+
+    static func find(_ conn: Connection, id: String, tenantId: String) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decode)
+    }
+
+    /// Any tenant's subscription by id (jobs only).
+    static func find(_ conn: Connection, id: String) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ?", [.text(id)]).map(decode)
+    }
+
+    static func list(_ conn: Connection, tenantId: String, status: Subscription.Status?, limit: Int, offset: Int) throws -> (items: [Subscription], total: Int) {
+        var filter = "tenant_id = ?"
+        var args: [SQLValue] = [.text(tenantId)]
+        if let status { filter += " AND status = ?"; args.append(.text(status.rawValue)) }
+        let total = int64(of: try conn.scalar("SELECT count(*) FROM subscriptions WHERE \(filter)", args)) ?? 0
+        let rows = try conn.query("SELECT * FROM subscriptions WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                                  args + [.integer(Int64(limit)), .integer(Int64(offset))])
+        return (rows.map(decode), Int(total))
+    }
+
+    /// Live subscriptions whose current period ended at or before `cutoff` (the billing job's scan).
+    static func due(_ conn: Connection, endedBy cutoff: Date, limit: Int) throws -> [Subscription] {
+        try conn.query("""
+            SELECT * FROM subscriptions WHERE status IN ('trial', 'active', 'past_due') AND current_period_end IS NOT NULL
+              AND current_period_end <= ? ORDER BY current_period_end, id LIMIT ?
+            """, [.text(StoredTime.format(cutoff)), .integer(Int64(limit))]).map(decode)
+    }
+
+    static func insert(_ conn: Connection, _ s: Subscription) throws {
+        do {
+            try conn.run("""
+                INSERT INTO subscriptions (id, tenant_id, plan_type, billing_cycle, status, price_cents, currency, anchor_at, cycle_index,
+                    current_period_start, current_period_end, trial_ends_at, period_billed, cancel_at_period_end, cancelled_at, ended_at,
+                    external_subscription_id, metadata_json, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, values(s))
+        } catch let e as DatabaseError where e.isUniqueViolation {
+            throw BillingError.conflict("the tenant already has a live subscription; cancel it first")
+        }
+    }
+
+    static func update(_ conn: Connection, _ s: Subscription) throws {
+        do {
+            try conn.run("""
+                UPDATE subscriptions SET plan_type = ?, billing_cycle = ?, status = ?, price_cents = ?, currency = ?, anchor_at = ?,
+                    cycle_index = ?, current_period_start = ?, current_period_end = ?, trial_ends_at = ?, period_billed = ?,
+                    cancel_at_period_end = ?, cancelled_at = ?, ended_at = ?, external_subscription_id = ?, metadata_json = ?,
+                    updated_at = ? WHERE id = ? AND tenant_id = ?
+                """, Array(values(s)[2...17]) + [.text(StoredTime.format(s.updatedAt)), .text(s.id), .text(s.tenantId)])
+        } catch let e as DatabaseError where e.isUniqueViolation {
+            throw BillingError.conflict("the tenant already has a live subscription")
+        }
+    }
+
+    static func values(_ s: Subscription) -> [SQLValue] {
+        func t(_ d: Date?) -> SQLValue { d.map { .text(StoredTime.format($0)) } ?? .null }
+        return [.text(s.id), .text(s.tenantId), .text(s.planType.rawValue), .text(s.billingCycle.rawValue), .text(s.status.rawValue),
+                .integer(s.priceCents), .text(s.currency), t(s.anchorAt), .integer(Int64(s.cycleIndex)), t(s.currentPeriodStart),
+                t(s.currentPeriodEnd), t(s.trialEndsAt), .integer(s.periodBilled ? 1 : 0), .integer(s.cancelAtPeriodEnd ? 1 : 0),
+                t(s.cancelledAt), t(s.endedAt), SQLValue(s.externalSubscriptionId),
+                SQLValue(s.metadata.map { JSON.object($0).serializedString() }), t(s.createdAt), t(s.updatedAt)]
+    }
+
+    static func decode(_ r: Row) -> Subscription {
+        let epoch = Date(timeIntervalSince1970: 0)
+        return Subscription(
+            id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
+            planType: PlanType(rawValue: r.string("plan_type") ?? "") ?? .custom,
+            billingCycle: BillingCycle(rawValue: r.string("billing_cycle") ?? "") ?? .monthly,
+            status: Subscription.Status(rawValue: r.string("status") ?? "") ?? .expired,
+            priceCents: r.int("price_cents") ?? 0, currency: r.string("currency") ?? "BRL",
+            anchorAt: StoredTime.parse(r.string("anchor_at")) ?? epoch, cycleIndex: Int(r.int("cycle_index") ?? 0),
+            currentPeriodStart: StoredTime.parse(r.string("current_period_start")) ?? epoch,
+            currentPeriodEnd: StoredTime.parse(r.string("current_period_end")), trialEndsAt: StoredTime.parse(r.string("trial_ends_at")),
+            periodBilled: (r.int("period_billed") ?? 0) != 0, cancelAtPeriodEnd: (r.int("cancel_at_period_end") ?? 0) != 0,
+            cancelledAt: StoredTime.parse(r.string("cancelled_at")), endedAt: StoredTime.parse(r.string("ended_at")),
+            externalSubscriptionId: r.string("external_subscription_id"),
+            metadata: r.string("metadata_json").flatMap { try? JSON.parse($0) }?.objectValue,
+            createdAt: StoredTime.parse(r.string("created_at")) ?? epoch, updatedAt: StoredTime.parse(r.string("updated_at")) ?? epoch)
+    }
+
+    // MARK: - Pending invoice lines (prorations)
+
+    static func addPendingLine(_ conn: Connection, tenantId: String, subscriptionId: String, description: String, amountCents: Int64, at now: Date) throws {
+        try conn.run("""
+            INSERT INTO pending_invoice_lines (id, tenant_id, subscription_id, description, amount_cents, created_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [.text(UUIDv7.make(at: now)), .text(tenantId), .text(subscriptionId), .text(description), .integer(amountCents),
+                  .text(StoredTime.format(now))])
+    }
+
+    static func pendingLines(_ conn: Connection, subscriptionId: String) throws -> [(id: String, description: String, amountCents: Int64)] {
+        try conn.query("""
+            SELECT id, description, amount_cents FROM pending_invoice_lines WHERE subscription_id = ? AND invoice_id IS NULL
+            ORDER BY created_at, id
+            """, [.text(subscriptionId)]).map { ($0.string("id") ?? "", $0.string("description") ?? "", $0.int("amount_cents") ?? 0) }
+    }
+
+    static func attachPendingLines(_ conn: Connection, ids: [String], invoiceId: String) throws {
+        for id in ids {
+            try conn.run("UPDATE pending_invoice_lines SET invoice_id = ? WHERE id = ? AND invoice_id IS NULL", [.text(invoiceId), .text(id)])
+        }
+    }
+}
