@@ -28,6 +28,10 @@ final class Connection {
     var lingerDeadline: UInt64?
     var lastWriteProgress: UInt64
     var streamGate: StreamGate?
+    /// Input arrived while a request was in flight, so `EPOLLIN` must really be dropped now.
+    /// Until then it stays armed: a client that waits for its answer sends nothing, and not
+    /// toggling the interest saves two epoll_ctl calls per request.
+    var readWhileBusy = false
 
     init(fd: FileDescriptor, key: UInt64, machine: ConnectionMachine<SystemMonotonicClock>, now: UInt64) {
         self.fd = fd
@@ -291,6 +295,7 @@ final class ServerLoop: @unchecked Sendable {
             return
         }
         if event.readable {
+            if connection.inFlight { connection.readWhileBusy = true }
             if connection.lingerDeadline != nil {
                 drainLingering(connection)
                 return
@@ -421,7 +426,11 @@ final class ServerLoop: @unchecked Sendable {
         if connection.lingerDeadline != nil {
             wanted.insert(.read)
         } else {
-            if connection.machine.wantsRead && connection.pendingOutbound < Self.outboundHighWater { wanted.insert(.read) }
+            if connection.machine.wantsRead && connection.pendingOutbound < Self.outboundHighWater {
+                wanted.insert(.read)
+            } else if connection.inFlight && !connection.readWhileBusy && connection.interest.contains(.read) {
+                wanted.insert(.read)  // lazily dropped: see `readWhileBusy`
+            }
             if connection.pendingOutbound > 0 { wanted.insert(.write) }
         }
         guard wanted != connection.interest else { return }
@@ -474,6 +483,7 @@ final class ServerLoop: @unchecked Sendable {
             connection.outbound.append(contentsOf: completion.bytes)
             if let end = completion.end {
                 connection.inFlight = false
+                connection.readWhileBusy = false
                 connection.streamGate = nil
                 perform(connection, connection.machine.responseComplete(keepAlive: end.keepAlive))
             } else {
