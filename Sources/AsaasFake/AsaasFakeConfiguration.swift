@@ -21,6 +21,8 @@ public struct AsaasFakeConfiguration: Sendable {
     public var webhookMaxAttempts = 15
     /// Seconds a webhook receiver has to answer (Asaas: 10).
     public var webhookTimeout = 10.0
+    /// HTTP worker threads (each slow answer under `latencyMs` holds one).
+    public var workerCount = 16
 
     public init(apiKey: String) {
         self.apiKey = apiKey

@@ -29,6 +29,7 @@ public final class AsaasFakeServer: Sendable {
         http.host = configuration.host
         http.port = configuration.port
         http.shutdownGrace = 2
+        http.workerCount = configuration.workerCount
         server = HTTPServer(configuration: http, responder: api, logger: logger)
     }
 
