@@ -63,12 +63,14 @@ public final class Application: Sendable {
     public func start() throws {
         try server.start()
         maintenance.start()
+        services.jobScheduler.start()
     }
 
     /// Serves until `shutdown()`, then flushes pending bookkeeping and closes the database.
     public func run() {
         server.run()
         maintenance.stop()
+        services.jobScheduler.stop()
         try? services.apiKeys.flushLastUsed()
         services.database.close()
     }

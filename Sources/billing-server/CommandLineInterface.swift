@@ -19,6 +19,7 @@ enum CommandLineInterface {
           migrate                             Apply pending database migrations and exit
           create-api-key --role ROLE [--tenant TENANT_ID] [--name NAME]
                                               Create an API key and print it once (roles: viewer, admin, super-admin)
+          \(JobsCommand.usage)
           backup PATH                         Copy the database to PATH with SQLite's online backup API
           --help, -h                          Show this help
           --version                           Print the version
@@ -39,6 +40,7 @@ enum CommandLineInterface {
         case "serve": return withConfiguration(rest) { serve($0) }
         case "migrate": return withConfiguration(rest) { migrate($0) }
         case "create-api-key": return withConfiguration([]) { createAPIKey($0, options: rest) }
+        case "jobs": return JobsCommand.run(rest)
         case "backup":
             guard rest.count == 1 else { return usageError("backup needs exactly one PATH") }
             return withConfiguration([]) { backup($0, to: rest[0]) }

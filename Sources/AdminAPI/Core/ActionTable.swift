@@ -28,6 +28,7 @@ public struct ActionTable: Sendable {
             AuditActions.make(services),
             UsageActions.make(services),
             QuotaActions.make(services),
+            PlanActions.make(services), SubscriptionActions.make(services), InvoiceActions.make(services), PaymentMethodActions.make(services), JobActions.make(services),
         ])
     }
 }

@@ -12,6 +12,12 @@ public struct AdminServices: Sendable {
     public let users: UserService
     public let sessions: SessionService
     public let audit: AuditService
+    public let plans: PlanService
+    public let subscriptions: SubscriptionService
+    public let invoices: InvoiceService
+    public let paymentMethods: PaymentMethodService
+    public let jobs: JobRunner
+    public let jobScheduler: JobScheduler
     public let usage: UsageService
     public let ingestor: UsageIngestor
     public let quotas: QuotaService
@@ -26,6 +32,12 @@ public struct AdminServices: Sendable {
         let limiter = LoginRateLimiter(limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
         sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)
         audit = AuditService(database: database)
+        plans = PlanService(database: database, clock: clock)
+        subscriptions = SubscriptionService(database: database, clock: clock, settings: settings)
+        invoices = InvoiceService(database: database, clock: clock)
+        paymentMethods = PaymentMethodService(database: database, clock: clock, settings: settings)
+        jobs = JobRunner(database: database, clock: clock, settings: settings)
+        jobScheduler = JobScheduler(runner: jobs, settings: settings)
         usage = UsageService(database: database, clock: clock, settings: settings)
         ingestor = UsageIngestor(database: database, clock: clock, settings: settings)
         quotas = QuotaService(database: database, clock: clock, settings: settings)
