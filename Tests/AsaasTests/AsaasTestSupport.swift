@@ -19,6 +19,7 @@ final class FakeHarness: Sendable {
     let fake: AsaasFakeServer
     let client: AsaasClient
     let clientLog = LockedValue<[String]>([])
+    let fakeLog = LockedValue<[String]>([])
 
     init(fake configure: (inout AsaasFakeConfiguration) -> Void = { _ in },
          client tweak: (inout AsaasConfiguration) -> Void = { _ in }) throws {
@@ -26,7 +27,9 @@ final class FakeHarness: Sendable {
         fakeConfiguration.workerCount = 4
         fakeConfiguration.webhookTimeScale = 0.002  // first retry after 60 ms
         configure(&fakeConfiguration)
-        fake = AsaasFakeServer(configuration: fakeConfiguration, logger: Logger(level: .error))
+        let fakeLines = fakeLog
+        fake = AsaasFakeServer(configuration: fakeConfiguration,
+                               logger: Logger(level: .debug, sink: { line in fakeLines.withLock { $0.append(line) } }))
         try fake.start()
         var configuration = AsaasConfiguration(baseURL: fake.baseURL, apiKey: Secrets.apiKey, userAgent: "billing-server-tests/1.0")
         configuration.timeout = 5

@@ -24,6 +24,9 @@ struct AsaasWebhookDeliveryTests {
         #expect(event.payment?.externalReference == "inv-hook")
         #expect(receiver.events().first?.event == AsaasWebhookEvent.Name.paymentCreated)
         #expect(h.fake.webhooksDelivered == 2)
+        let logs = (h.fakeLog.get() + h.clientLog.get()).joined(separator: "\n")
+        #expect(logs.contains("webhook delivery failed"))
+        #expect(!logs.contains(Secrets.webhookToken) && !logs.contains(Secrets.apiKey))
     }
 
     @Test func controlActions_FireTheirEvents() throws {
