@@ -102,7 +102,7 @@ enum SubscriptionStore {
     static func pendingLines(_ conn: Connection, subscriptionId: String) throws -> [(id: String, description: String, amountCents: Int64)] {
         try conn.query("""
             SELECT id, description, amount_cents FROM pending_invoice_lines WHERE subscription_id = ? AND invoice_id IS NULL
-            ORDER BY created_at, id
+            ORDER BY rowid
             """, [.text(subscriptionId)]).map { ($0.string("id") ?? "", $0.string("description") ?? "", $0.int("amount_cents") ?? 0) }
     }
 
