@@ -10,6 +10,9 @@ public final class Connection {
     private var cache: [String: Statement] = [:]
     private var savepointDepth = 0
     private var isClosed = false
+    /// Deferred per-transaction state and pre-commit hooks (see Connection+TransactionState.swift).
+    var transactionState: [String: AnyObject] = [:]
+    var commitHooks: [(key: String, body: (Connection) throws -> Void)] = []
     /// Statements compiled so far (cache misses); lets tests see that the cache is used.
     private(set) var prepareCount = 0
     /// Cache entries beyond this drop the whole cache; dynamic SQL must not grow it forever.

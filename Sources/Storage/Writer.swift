@@ -160,6 +160,7 @@ final class Writer: @unchecked Sendable {
             job.fail(DatabaseError.misuse("writeWithoutTransaction left a transaction open; it was rolled back"))
         }
         if connection.isInTransaction { _ = try? connection.run("ROLLBACK") }
+        connection.clearTransactionState()
         var tally = Tally()
         tally.finish(job)
         statistics.withLock {
@@ -219,12 +220,14 @@ final class Writer: @unchecked Sendable {
                 }
                 committed.removeAll()
                 open = false
+                connection.clearTransactionState()
             }
         }
 
         if open {
             let start = monotonicNanoseconds()
             do {
+                try connection.runCommitHooks()
                 try connection.run("COMMIT")
                 tally.commits += 1
                 tally.commitLatency.record(seconds: Double(monotonicNanoseconds() - start) / 1e9)
@@ -238,6 +241,7 @@ final class Writer: @unchecked Sendable {
                 committed.removeAll()
             }
         }
+        connection.clearTransactionState()
         for unit in committed { tally.finish(unit) }
         statistics.withLock { $0.merge(tally) }
         tally.wakeAll()

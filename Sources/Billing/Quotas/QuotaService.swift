@@ -55,8 +55,7 @@ public struct QuotaService: Sendable {
     public func delete(id: String, tenantId: String, context: CallContext) throws {
         let now = clock.now()
         try database.write { conn in
-            guard try QuotaStore.find(conn, id: id, tenantId: tenantId) != nil else { throw BillingError.notFound("quota not found") }
-            try conn.run("DELETE FROM quotas WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)])
+            guard try QuotaStore.delete(conn, id: id, tenantId: tenantId) else { throw BillingError.notFound("quota not found") }
             try AuditLog.record(conn, context, action: "delete_quota", tenantId: tenantId, targetId: id, at: now)
         }
     }

@@ -7,6 +7,7 @@ public enum QuotaStore {
     /// Creates or updates the quota of `(tenant, resource, period)`, keeping fields the input omits.
     /// Returns the stored quota and whether it was created.
     public static func upsert(_ conn: Connection, tenantId: String, _ input: QuotaInput, at now: Date) throws -> (quota: Quota, created: Bool) {
+        RollupAccumulator.quotasChanged(conn)
         if let existing = try find(conn, tenantId: tenantId, resourceType: input.resourceType, period: input.period) {
             var q = existing
             if let v = input.limitValue { q.limitValue = v }
@@ -29,6 +30,12 @@ public enum QuotaStore {
                   .integer(q.isHardLimit ? 1 : 0), sqlInt(q.notificationThreshold),
                   .text(StoredTime.format(now)), .text(StoredTime.format(now))])
         return (q, true)
+    }
+
+    /// Deletes a quota of `tenantId`; false when there is none with that id in the tenant.
+    public static func delete(_ conn: Connection, id: String, tenantId: String) throws -> Bool {
+        RollupAccumulator.quotasChanged(conn)
+        return try conn.run("DELETE FROM quotas WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]) > 0
     }
 
     public static func find(_ conn: Connection, tenantId: String, resourceType: ResourceType, period: PeriodType) throws -> Quota? {

@@ -84,7 +84,6 @@ public struct UsageIngestor: Sendable {
                        calendar: BillingCalendar, defaultThreshold: Int, now: Date) throws -> BatchOutcome {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
         var results: [UsageLogResult] = []
-        var quotasByType: [ResourceType: [Quota]] = [:]
         var counters = RollupCounters(conn: conn, tenantId: tenantId)
         var notices: [QuotaNotice] = []
         do {
@@ -97,8 +96,7 @@ public struct UsageIngestor: Sendable {
                     }
                     let occurred = input.occurredAt ?? nowMs
                     let seconds = floorDiv(occurred, 1000)
-                    let quotas = try quotasByType[input.resourceType] ?? QuotaStore.list(conn, tenantId: tenantId, resourceType: input.resourceType)
-                    quotasByType[input.resourceType] = quotas
+                    let quotas = try counters.quotas(input.resourceType)
                     // Admission: every hard quota must stay within its limit after this event.
                     for q in quotas where q.isHardLimit && enforceHard {
                         let start = calendar.periodStart(q.period, containing: seconds)
@@ -130,7 +128,6 @@ public struct UsageIngestor: Sendable {
                     counters.add(event, calendar: calendar)
                     results.append(UsageLogResult(event: event, duplicate: false))
                 }
-                try counters.flush()
             }
         } catch let rejected as Rejected {
             try QuotaNotice(kind: .quotaExceeded, quota: rejected.quota, periodStart: rejected.periodStart, current: rejected.rejection.current,
@@ -138,6 +135,7 @@ public struct UsageIngestor: Sendable {
             return .rejected(rejected.rejection)
         }
         for notice in notices { try notice.write(conn, calendar: calendar, now: now) }
+        counters.commit()
         return .recorded(results)
     }
 

@@ -9,6 +9,7 @@ public enum UsageQueries {
                               resourceType: ResourceType? = nil, calendar: BillingCalendar) throws -> [ResourceType: UsageTotals] {
         var result: [ResourceType: UsageTotals] = [:]
         guard fromMillis < toMillis else { return result }
+        try RollupAccumulator.settle(conn)
         func add(_ rows: [Row]) {
             for r in rows {
                 guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { continue }

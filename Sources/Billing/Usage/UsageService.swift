@@ -182,17 +182,18 @@ public struct UsageService: Sendable {
         let cal = calendar
         let now = clock.now()
         return try database.write { conn in
+            try RollupAccumulator.settle(conn)
             let tenants: [String] = try tenantId.map { [$0] } ?? conn.query("SELECT id FROM tenants").compactMap { $0.string("id") }
             var written = 0
             var mismatches = 0
             for t in tenants {
                 guard let oldest = try conn.scalar("SELECT min(occurred_at) FROM usage_logs WHERE tenant_id = ?", [.text(t)]).int64Value else { continue }
-                var fresh: [RollupCounters.Key: UsageTotals] = [:]
+                var fresh: [RollupAccumulator.Key: UsageTotals] = [:]
                 try conn.forEachRow("SELECT resource_type, quantity, occurred_at FROM usage_logs WHERE tenant_id = ?", [.text(t)]) { r in
                     guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { return }
                     let seconds = floorDiv(r.int("occurred_at") ?? 0, 1000)
                     for period in PeriodType.allCases where period != .total {
-                        let key = RollupCounters.Key(type: type, period: period, start: cal.periodStart(period, containing: seconds))
+                        let key = RollupAccumulator.Key(tenantId: t, type: type, period: period, start: cal.periodStart(period, containing: seconds))
                         var v = fresh[key] ?? UsageTotals()
                         v.eventCount += 1
                         v.totalQuantity += r.int("quantity") ?? 0
@@ -208,10 +209,10 @@ public struct UsageService: Sendable {
                 let cutoff = cleanedBefore ? cal.periodEnd(.monthly, startingAt: monthOfOldest)! : monthOfOldest
                 let existing = try conn.query("SELECT * FROM tenant_usage WHERE tenant_id = ? AND period_type <> 'total' AND period_start >= ?",
                                               [.text(t), .integer(cutoff)])
-                var live: [RollupCounters.Key: UsageTotals] = [:]
+                var live: [RollupAccumulator.Key: UsageTotals] = [:]
                 for r in existing {
                     guard let type = ResourceType(rawValue: r.string("resource_type") ?? ""), let p = PeriodType(rawValue: r.string("period_type") ?? "") else { continue }
-                    live[RollupCounters.Key(type: type, period: p, start: r.int("period_start") ?? 0)] =
+                    live[RollupAccumulator.Key(tenantId: t, type: type, period: p, start: r.int("period_start") ?? 0)] =
                         UsageTotals(eventCount: r.int("event_count") ?? 0, totalQuantity: r.int("total_quantity") ?? 0)
                 }
                 // Buckets that straddle the cutoff (earlier events cleaned up) are left alone.

@@ -22,44 +22,117 @@ enum UsageStore {
     }
 }
 
-/// Rollup counters of one ingesting transaction: reads go to the table once per bucket, increments
-/// accumulate in memory and are written with one upsert per distinct bucket at the end.
-struct RollupCounters {
+/// Rollup increments of one group-commit transaction, shared by all its units: each distinct
+/// bucket is read once and written once (one upsert per bucket per batch, not four per event).
+/// Also caches each tenant's quotas per resource for the transaction.
+final class RollupAccumulator {
     struct Key: Hashable {
+        let tenantId: String
         let type: ResourceType
         let period: PeriodType
         let start: Int64
     }
 
-    let conn: Connection
-    let tenantId: String
+    static let stateKey = "billing.usage.rollups"
     private var stored: [Key: Int64] = [:]
-    private var deltas: [Key: UsageTotals] = [:]
+    private var pending: [Key: UsageTotals] = [:]
+    private var quotas: [String: [Quota]] = [:]
 
-    init(conn: Connection, tenantId: String) {
-        self.conn = conn
-        self.tenantId = tenantId
+    /// The accumulator of the current write transaction (registers its pre-commit flush).
+    static func current(_ conn: Connection) -> RollupAccumulator {
+        let acc = conn.transactionValue(stateKey) { RollupAccumulator() }
+        conn.beforeCommit(stateKey) { try acc.flush($0) }
+        return acc
     }
 
-    /// Committed quantity plus what this transaction has added so far.
-    mutating func quantity(_ type: ResourceType, _ period: PeriodType, _ start: Int64) throws -> Int64 {
-        let key = Key(type: type, period: period, start: start)
+    /// Writes pending increments now, for write units that read `tenant_usage` directly (rebuild,
+    /// invoicing). A no-op outside a transaction with pending increments (e.g. on read connections).
+    static func settle(_ conn: Connection) throws {
+        guard let acc = conn.existingTransactionValue(stateKey, as: RollupAccumulator.self) else { return }
+        try acc.flush(conn)
+        acc.stored.removeAll()
+    }
+
+    /// Forgets cached quotas after a quota changed inside the transaction.
+    static func quotasChanged(_ conn: Connection) {
+        conn.existingTransactionValue(stateKey, as: RollupAccumulator.self)?.quotas.removeAll()
+    }
+
+    func quotas(_ conn: Connection, tenantId: String, type: ResourceType) throws -> [Quota] {
+        let key = tenantId + "|" + type.rawValue
+        if let q = quotas[key] { return q }
+        let q = try QuotaStore.list(conn, tenantId: tenantId, resourceType: type)
+        quotas[key] = q
+        return q
+    }
+
+    /// Committed quantity plus increments of earlier units of this transaction.
+    func quantity(_ conn: Connection, _ key: Key) throws -> Int64 {
         let base: Int64
         if let s = stored[key] {
             base = s
         } else {
             base = try conn.scalar("""
                 SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
-                """, [.text(tenantId), .text(type.rawValue), .text(period.rawValue), .integer(start)]).int64Value ?? 0
+                """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start)]).int64Value ?? 0
             stored[key] = base
         }
-        return base + (deltas[key]?.totalQuantity ?? 0)
+        return base + (pending[key]?.totalQuantity ?? 0)
+    }
+
+    /// Adds a finished unit's increments (its last step, after everything that can throw).
+    func merge(_ deltas: [Key: UsageTotals]) {
+        for (key, d) in deltas {
+            var p = pending[key] ?? UsageTotals()
+            p.eventCount += d.eventCount
+            p.totalQuantity += d.totalQuantity
+            pending[key] = p
+        }
+    }
+
+    func flush(_ conn: Connection) throws {
+        for (key, d) in pending {
+            try conn.run("""
+                INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, resource_type, period_type, period_start)
+                DO UPDATE SET event_count = event_count + excluded.event_count, total_quantity = total_quantity + excluded.total_quantity
+                """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start),
+                      .integer(d.eventCount), .integer(d.totalQuantity)])
+            if let s = stored[key] { stored[key] = s + d.totalQuantity }
+        }
+        pending.removeAll()
+    }
+}
+
+/// One unit's view of the rollups: the shared accumulator plus this unit's own increments,
+/// which join the accumulator only when the unit succeeds.
+struct RollupCounters {
+    let conn: Connection
+    let tenantId: String
+    let shared: RollupAccumulator
+    private var deltas: [RollupAccumulator.Key: UsageTotals] = [:]
+
+    init(conn: Connection, tenantId: String) {
+        self.conn = conn
+        self.tenantId = tenantId
+        shared = RollupAccumulator.current(conn)
+    }
+
+    func quotas(_ type: ResourceType) throws -> [Quota] {
+        try shared.quotas(conn, tenantId: tenantId, type: type)
+    }
+
+    func quantity(_ type: ResourceType, _ period: PeriodType, _ start: Int64) throws -> Int64 {
+        let key = RollupAccumulator.Key(tenantId: tenantId, type: type, period: period, start: start)
+        return try shared.quantity(conn, key) + (deltas[key]?.totalQuantity ?? 0)
     }
 
     mutating func add(_ e: UsageEvent, calendar: BillingCalendar) {
         let seconds = floorDiv(e.occurredAt, 1000)
         for period in PeriodType.allCases {
-            let key = Key(type: e.resourceType, period: period, start: calendar.periodStart(period, containing: seconds))
+            let key = RollupAccumulator.Key(tenantId: tenantId, type: e.resourceType, period: period,
+                                            start: calendar.periodStart(period, containing: seconds))
             var d = deltas[key] ?? UsageTotals()
             d.eventCount += 1
             d.totalQuantity += e.quantity
@@ -67,19 +140,8 @@ struct RollupCounters {
         }
     }
 
-    mutating func flush() throws {
-        for (key, d) in deltas {
-            try conn.run("""
-                INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (tenant_id, resource_type, period_type, period_start)
-                DO UPDATE SET event_count = event_count + excluded.event_count, total_quantity = total_quantity + excluded.total_quantity
-                """, [.text(tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start),
-                      .integer(d.eventCount), .integer(d.totalQuantity)])
-            stored[key] = (stored[key] ?? 0) + d.totalQuantity
-        }
-        deltas.removeAll()
-    }
+    /// Hands this unit's increments to the transaction (call last).
+    func commit() { shared.merge(deltas) }
 }
 
 /// A quota threshold crossing to notify about (once per quota and period, by dedupe key).
