@@ -1,0 +1,123 @@
+import Foundation
+import Support
+import Testing
+
+/// Invoices over the socket: validation, numbering, status machine, tenant scoping, rendering.
+struct InvoicesTests {
+    let server: TestServer
+    init() throws { server = try TestServer() }
+
+    func tenantAdmin(_ name: String = "Inv") throws -> (tenant: String, key: String) {
+        let t = try server.makeTenant(name)
+        return (t, try server.makeKey(role: "admin", tenant: t))
+    }
+
+    @Test func create_LineItems_SumAndHalfEven() throws {
+        let (_, key) = try tenantAdmin()
+        let r = try server.call("create_invoice", key: key, body: [
+            "due_date": "2026-12-31", "currency": "brl",
+            "line_items": [["description": "Seats", "quantity": 3, "unit_amount_cents": 1000],
+                           ["description": "Tokens", "quantity": 1, "unit_price_micros": 25_000],     // 2.5 cents → 2
+                           ["description": "Calls", "quantity": 3, "unit_price_micros": 5_000],      // 1.5 cents → 2
+                           ["description": "Discount", "amount_cents": -500]],
+        ])
+        #expect(r.status == 201, "\(r.text)")
+        #expect(r.data["line_items"]?.arrayValue?.compactMap { $0["amount_cents"]?.intValue } == [3000, 2, 2, -500])
+        #expect(r.data["amount_cents"] == 2504 && r.data["currency"] == "BRL")
+        #expect(r.data["status"] == "pending")
+        let mismatch = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "amount_cents": 1,
+                                                                          "line_items": [["description": "x", "amount_cents": 2]]])
+        #expect(mismatch.status == 400 && mismatch.json["error"]?["fields"]?["amount_cents"] != nil)
+        let wrongLine = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31",
+                                                                           "line_items": [["description": "x", "quantity": 2, "unit_amount_cents": 5, "amount_cents": 11]]])
+        #expect(wrongLine.status == 400 && wrongLine.json["error"]?["fields"]?["line_items[0].amount_cents"] != nil)
+    }
+
+    /// PHP defects: negative amount, "not-a-date", an object stored as "Array", bad enums → 500.
+    @Test func badInput_Is400_NamingTheField() throws {
+        let (_, key) = try tenantAdmin()
+        let cases: [(JSON, String)] = [
+            (["amount_cents": -1, "due_date": "2026-12-31"], "amount_cents"),
+            (["amount_cents": 100, "due_date": "not-a-date"], "due_date"),
+            (["amount_cents": ["a": 1], "due_date": "2026-12-31"], "amount_cents"),
+            (["amount_cents": 1.5, "due_date": "2026-12-31"], "amount_cents"),
+            (["amount_cents": "100", "due_date": "2026-12-31"], "amount_cents"),
+            (["amount_cents": 100], "due_date"),
+            (["amount_cents": 100, "due_date": "2026-02-30"], "due_date"),
+            (["amount_cents": 100, "due_date": "2026-12-31", "status": "bogus"], "status"),
+            (["amount_cents": 100, "due_date": "2026-12-31", "currency": "R$"], "currency"),
+            (["due_date": "2026-12-31", "line_items": [["quantity": 1, "amount_cents": 1]]], "line_items[0].description"),
+            (["due_date": "2026-12-31", "line_items": "nope"], "line_items"),
+        ]
+        for (body, field) in cases {
+            let r = try server.call("create_invoice", key: key, body: body)
+            #expect(r.status == 400, "\(body) → \(r.status) \(r.text)")
+            #expect(r.json["error"]?["fields"]?[field] != nil, "\(r.text)")
+        }
+        #expect(try server.call("list_invoices", key: key, query: ["status": "bogus"]).status == 400)
+        #expect(try server.call("list_invoices", key: key).data["total"] == 0)
+    }
+
+    /// PHP defect: `INV-<unix>-<rand>` numbers collided; ours are gapless under concurrency.
+    @Test func numbers_AreGapless_Under32ConcurrentCreations() throws {
+        let (_, key) = try tenantAdmin()
+        let numbers = LockedValue<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 32) { _ in
+            let r = try? server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31"])
+            if let n = r?.data["invoice_number"]?.stringValue { numbers.withLock { $0.append(n) } }
+        }
+        let year = RFC3339.format(Date()).prefix(4)
+        let expected = (1...32).map { "INV-\(year)-" + String(format: "%06d", $0) }
+        #expect(numbers.get().sorted() == expected)
+    }
+
+    /// PHP defects: any transition allowed; paid → pending kept paid_at.
+    @Test func statusMachine_OverTheAPI() throws {
+        let (_, key) = try tenantAdmin()
+        let id = try server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31", "status": "draft"]).data["id"]!
+        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "paid"]).status == 409)
+        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "pending"]).status == 200)
+        let paid = try server.call("update_invoice", key: key, body: ["id": id, "status": "paid", "payment_method": "pix"])
+        #expect(paid.status == 200 && paid.data["paid_at"] != .null && paid.data["payment_method"] == "pix")
+        let back = try server.call("update_invoice", key: key, body: ["id": id, "status": "pending"])
+        #expect(back.status == 409 && back.errorCode == "conflict")
+        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "refunded"]).data["status"] == "refunded")
+        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "paid"]).status == 409)
+        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "nope"]).status == 400)
+    }
+
+    /// PHP defect: another tenant's subscription_id was accepted on an invoice.
+    @Test func crossTenant_Ids_Are404_AndBUnchanged() throws {
+        let (_, keyA) = try tenantAdmin("A")
+        let (tb, keyB) = try tenantAdmin("B")
+        let subB = try server.call("create_subscription", key: keyB, body: ["plan_type": "starter", "billing_cycle": "monthly"]).data["id"]!
+        let invB = try server.call("create_invoice", key: keyB, body: ["amount_cents": 700, "due_date": "2026-12-31", "notes": "b-secret-note"]).data["id"]!
+        let before = try server.call("list_invoices", key: server.superKey, query: ["tenant_id": tb]).text
+        let r = try server.call("create_invoice", key: keyA, body: ["amount_cents": 1, "due_date": "2026-12-31", "subscription_id": subB])
+        #expect(r.status == 404)
+        for (action, body, query) in [("get_invoice", nil, ["id": invB.stringValue!]), ("render_invoice", nil, ["id": invB.stringValue!]),
+                                      ("update_invoice", ["id": invB, "status": "cancelled"] as JSON?, [:])] as [(String, JSON?, [String: String])] {
+            let resp = try server.call(action, key: keyA, query: query, body: body)
+            #expect(resp.status == 404, "\(action) \(resp.status)")
+            #expect(!resp.text.contains("b-secret-note"))
+        }
+        #expect(try server.call("list_invoices", key: keyA).data["total"] == 0)
+        #expect(try server.call("list_invoices", key: server.superKey, query: ["tenant_id": tb]).text == before)
+    }
+
+    @Test func render_EscapesHTML_AndPDFIsNotYetAvailable() throws {
+        let (t, key) = try tenantAdmin()
+        _ = try server.call("update_tenant", key: server.superKey, body: ["id": .string(t), "name": "<b>Evil & Co</b>"])
+        let id = try server.call("create_invoice", key: key, body: [
+            "due_date": "2026-12-31", "notes": "<script>alert(1)</script>",
+            "line_items": [["description": "<img src=x onerror=alert(1)>", "amount_cents": 1234]],
+        ]).data["id"]!.stringValue!
+        let html = try server.call("render_invoice", key: key, query: ["id": id])
+        #expect(html.status == 200 && html.header("Content-Type")?.hasPrefix("text/html") == true)
+        #expect(!html.text.contains("<script>") && !html.text.contains("<img") && !html.text.contains("<b>Evil"))
+        #expect(html.text.contains("&lt;script&gt;") && html.text.contains("&lt;b&gt;Evil &amp; Co&lt;/b&gt;"))
+        #expect(html.text.contains("BRL 12.34") && html.text.contains("INV-"))
+        #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "pdf"]).status == 501)
+        #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "doc"]).status == 400)
+    }
+}
