@@ -63,7 +63,6 @@ public struct SubscriptionUpdate: Sendable {
     public var billingCycle: BillingCycle?
     public var priceCents: Int64?
     public var status: Subscription.Status?
-    public var currency: String?
     public var cancelAtPeriodEnd: Bool?
     public var externalSubscriptionId: String??
     public var metadata: JSONObject??
