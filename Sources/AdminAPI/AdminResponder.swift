@@ -135,7 +135,7 @@ public struct AdminResponder: HTTPResponder {
                 if scope == .tenant { throw APIError.validation("tenant_id", "is required for super-admin calls") }
                 return nil
             }
-            guard try services.tenants.find(id: named) != nil else { throw BillingError.notFound("tenant not found") }
+            guard try services.tenants.exists(id: named) else { throw BillingError.notFound("tenant not found") }
             return named
         }
         guard let own = principal.tenantId else { throw BillingError.forbidden("the credentials belong to no tenant") }

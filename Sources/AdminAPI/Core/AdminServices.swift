@@ -26,8 +26,9 @@ public struct AdminServices: Sendable {
         self.database = database
         self.clock = clock
         self.settings = settings
-        tenants = TenantService(database: database, clock: clock)
-        apiKeys = APIKeyService(database: database, clock: clock)
+        let authCache = AuthCache()
+        tenants = TenantService(database: database, clock: clock, cache: authCache)
+        apiKeys = APIKeyService(database: database, clock: clock, cache: authCache)
         users = UserService(database: database, clock: clock, settings: settings)
         let limiter = LoginRateLimiter(limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
         sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)

@@ -10,11 +10,13 @@ import Synchronization
 public final class APIKeyService: Sendable {
     let database: Database
     let clock: any WallClock
+    let cache: AuthCache
     private let pendingLastUsed = Mutex<[String: Date]>([:])
 
-    public init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock, cache: AuthCache = AuthCache()) {
         self.database = database
         self.clock = clock
+        self.cache = cache
     }
 
     /// Creates a key. Admins may issue keys only in their own tenant with a role up to admin.
@@ -94,6 +96,7 @@ public final class APIKeyService: Sendable {
             if let tenantId, key.tenantId != tenantId { throw BillingError.notFound("API key not found") }
             if !context.principal.isSuperAdmin, key.role == .superAdmin { throw BillingError.notFound("API key not found") }
             if key.revokedAt == nil {
+                self.cache.invalidateAll()
                 try conn.run("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [.text(StoredTime.format(now)), .text(id)])
                 try AuditLog.record(conn, context, action: "revoke_api_key", tenantId: key.tenantId, targetId: id, at: now)
             }
@@ -109,6 +112,10 @@ public final class APIKeyService: Sendable {
         guard !secret.isEmpty, secret.utf8.count <= 256 else { return nil }
         let hash = APIKeyToken.hash(secret)
         let now = clock.now()
+        if let hit = cache.principal(forHash: hash, now: now) {
+            pendingLastUsed.withLock { $0[hit.principal.id] = now }
+            return (hit.principal, hit.tenantStatus)
+        }
         let row = try database.read { conn in
             try conn.queryOne("""
                 SELECT k.id, k.name, k.key_hash, k.role, k.tenant_id, k.expires_at, k.revoked_at, t.status AS tenant_status
@@ -119,12 +126,15 @@ public final class APIKeyService: Sendable {
         // should the lookup ever become a prefix or range scan.
         guard let row, let stored = row.string("key_hash"), Crypto.constantTimeEquals(stored, hash) else { return nil }
         if row.string("revoked_at") != nil { return nil }
-        if let expires = StoredTime.parse(row.string("expires_at")), expires <= now { return nil }
+        let expiresAt = StoredTime.parse(row.string("expires_at"))
+        if let expiresAt, expiresAt <= now { return nil }
         guard let role = Role(rawValue: row.string("role") ?? "") else { return nil }
         let id = row.string("id") ?? ""
         pendingLastUsed.withLock { $0[id] = now }
         let principal = Principal(kind: .apiKey, id: id, role: role, tenantId: row.string("tenant_id"), displayName: row.string("name") ?? "")
-        return (principal, row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:)))
+        let status = row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:))
+        cache.remember(hash: hash, AuthCache.Entry(principal: principal, tenantStatus: status, keyExpiresAt: expiresAt, cachedAt: now))
+        return (principal, status)
     }
 
     /// Writes the collected `last_used_at` values in one transaction.

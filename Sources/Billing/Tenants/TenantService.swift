@@ -9,10 +9,12 @@ public struct TenantService: Sendable {
 
     let database: Database
     let clock: any WallClock
+    let cache: AuthCache
 
-    public init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock, cache: AuthCache = AuthCache()) {
         self.database = database
         self.clock = clock
+        self.cache = cache
     }
 
     public func get(id: String) throws -> Tenant {
@@ -22,9 +24,18 @@ public struct TenantService: Sendable {
         return t
     }
 
-    /// Whether a tenant exists (used by the router before scoping a call to it).
+    /// The tenant, or nil.
     public func find(id: String) throws -> Tenant? {
         try database.read { try TenantRepository(conn: $0).find(id: id) }
+    }
+
+    /// Whether a tenant exists (the router asks before scoping a super-admin call to it); cached briefly.
+    public func exists(id: String) throws -> Bool {
+        let now = clock.now()
+        if cache.tenantKnown(id, now: now) { return true }
+        guard try find(id: id) != nil else { return false }
+        cache.rememberTenant(id, now: now)
+        return true
     }
 
     public func list(status: Tenant.Status?, search: String?, limit: Int, offset: Int) throws -> (tenants: [Tenant], total: Int) {
@@ -73,6 +84,7 @@ public struct TenantService: Sendable {
             if let email { t.billingEmail = email; changes["billing_email"] = JSON(email) }
             if let settings = draft.settings { t.settings = settings; changes["settings"] = settings.map { .object($0) } ?? .null }
             t.updatedAt = now
+            cache.invalidateAll()
             try repo.update(t)
             try AuditLog.record(conn, context, action: "update_tenant", tenantId: id, targetId: id, changes: changes, at: now)
             return t
@@ -89,6 +101,7 @@ public struct TenantService: Sendable {
     public func delete(id: String, context: CallContext) throws {
         let now = clock.now()
         try database.write { conn in
+            cache.invalidateAll()
             guard try TenantRepository(conn: conn).delete(id: id) else { throw BillingError.notFound("tenant not found") }
             try AuditLog.record(conn, context, action: "delete_tenant", tenantId: id, targetId: id, at: now)
         }
