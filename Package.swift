@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Billing", dependencies: ["Storage", "CCrypto", "Support"], swiftSettings: swiftSettings),
         .target(name: "Outbound", dependencies: ["CCurl", "Support"], swiftSettings: swiftSettings),
         .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
-        .target(name: "AdminAPI", dependencies: ["HTTP", "Billing", "Asaas", "Storage", "Support"], swiftSettings: swiftSettings),
+        .target(name: "AdminAPI", dependencies: ["HTTP", "Billing", "Asaas", "Outbound", "Storage", "Support"], swiftSettings: swiftSettings),
         .executableTarget(name: "billing-server", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
         .target(name: "AsaasFake", dependencies: ["HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
         .executableTarget(name: "asaas-fake", dependencies: ["AsaasFake", "HTTP", "Support"], swiftSettings: swiftSettings),

@@ -64,6 +64,7 @@ public final class Application: Sendable {
         try server.start()
         maintenance.start()
         services.jobScheduler.start()
+        services.webhookLoop.start()
     }
 
     /// Serves until `shutdown()`, then flushes pending bookkeeping and closes the database.
@@ -71,6 +72,7 @@ public final class Application: Sendable {
         server.run()
         maintenance.stop()
         services.jobScheduler.stop()
+        services.webhookLoop.stop()
         try? services.apiKeys.flushLastUsed()
         services.database.close()
     }

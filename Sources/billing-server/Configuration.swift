@@ -90,6 +90,7 @@ struct Configuration {
         application.billing.autoPaymentRetry = autoPaymentRetry
         application.billing.paymentRetryAttempts = paymentRetryAttempts
         application.billing.notificationsEnabled = notificationsEnabled
+        application.billing.notifications = try NotificationConfiguration.read(env, allowPrivate: webhookAllowPrivate)
     }
 }
 

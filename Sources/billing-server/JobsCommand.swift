@@ -1,3 +1,4 @@
+import AdminAPI
 import Billing
 import Foundation
 import Storage
@@ -38,7 +39,7 @@ enum JobsCommand {
                 let db = try CommandLineInterface.openDatabase(configuration)
                 defer { db.close() }
                 _ = try db.migrate(directory: configuration.application.migrationsDirectory)
-                let runner = JobRunner(database: db, clock: SystemClock(), settings: configuration.application.billing)
+                let runner = JobRunner(database: db, clock: SystemClock(), settings: configuration.application.billing, delivery: DeliveryTransports.makeDelivery(database: db, clock: SystemClock(), settings: configuration.application.billing))
                 let run = try runner.run(job, now: now, dryRun: dryRun, trigger: .cli)
                 let summary: JSON = ["job": .string(run.job), "outcome": .string(run.outcome.rawValue), "as_of": .string(RFC3339.format(run.asOf)),
                                      "dry_run": .bool(run.dryRun), "message": JSON(run.message), "counts": run.countsJSON]

@@ -29,6 +29,7 @@ public struct ActionTable: Sendable {
             UsageActions.make(services),
             QuotaActions.make(services),
             PlanActions.make(services), SubscriptionActions.make(services), InvoiceActions.make(services), PaymentMethodActions.make(services), JobActions.make(services),
+            NotificationActions.make(services), WebhookActions.make(services),
         ])
     }
 }

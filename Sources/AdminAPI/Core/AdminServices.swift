@@ -21,6 +21,10 @@ public struct AdminServices: Sendable {
     public let usage: UsageService
     public let ingestor: UsageIngestor
     public let quotas: QuotaService
+    public let notifications: NotificationService
+    public let webhooks: WebhookService
+    public let delivery: NotificationDelivery
+    public let webhookLoop: WebhookDeliveryLoop
 
     public init(database: Database, clock: any WallClock, settings: BillingSettings) {
         self.database = database
@@ -37,10 +41,14 @@ public struct AdminServices: Sendable {
         subscriptions = SubscriptionService(database: database, clock: clock, settings: settings)
         invoices = InvoiceService(database: database, clock: clock)
         paymentMethods = PaymentMethodService(database: database, clock: clock, settings: settings)
-        jobs = JobRunner(database: database, clock: clock, settings: settings)
+        delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings)
+        jobs = JobRunner(database: database, clock: clock, settings: settings, delivery: delivery)
         jobScheduler = JobScheduler(runner: jobs, settings: settings)
         usage = UsageService(database: database, clock: clock, settings: settings)
         ingestor = UsageIngestor(database: database, clock: clock, settings: settings)
         quotas = QuotaService(database: database, clock: clock, settings: settings)
+        notifications = NotificationService(database: database, clock: clock)
+        webhooks = WebhookService(database: database, clock: clock, settings: settings.notifications, dispatcher: delivery.webhooks)
+        webhookLoop = WebhookDeliveryLoop(dispatcher: delivery.webhooks, interval: settings.notifications.webhookPollSeconds)
     }
 }

@@ -30,6 +30,8 @@ public struct BillingSettings: Sendable {
     public var paymentDataKey: String?
     /// `BILLING_NOTIFICATIONS_ENABLED`.
     public var notificationsEnabled = true
+    /// SMTP, admin copy, attempts and webhook delivery (`SMTP_URL`, `SMTP_FROM`, `BILLING_ADMIN_EMAIL`, ...).
+    public var notifications = NotificationSettings()
 
     public init() {}
 }

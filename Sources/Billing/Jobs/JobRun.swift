@@ -1,12 +1,13 @@
 import Foundation
 import Support
 
-/// The background jobs of this issue (SPEC §10); `check_quotas` and `send_notifications` belong to other services.
+/// The background jobs (SPEC §10); `check_quotas` belongs to metering. `send_notifications` and `deliver_webhooks` run through `NotificationDelivery`.
 public enum JobName: String, Sendable, CaseIterable {
     case generateInvoices = "generate_invoices"
     case markOverdue = "mark_overdue"
     case retryPayments = "retry_payments"
     case subscriptionNotices = "subscription_notices"
+    case sendNotifications = "send_notifications", deliverWebhooks = "deliver_webhooks"
 }
 
 /// What started a run.

@@ -13,15 +13,17 @@ public struct JobRunner: Sendable {
     let jobSettings: JobSettings
     let charger: (any InvoiceCharger)?
     let faults: JobFaults
+    let delivery: NotificationDelivery?
 
     public init(database: Database, clock: any WallClock, settings: BillingSettings, jobSettings: JobSettings = JobSettings(),
-                charger: (any InvoiceCharger)? = nil, faults: JobFaults = JobFaults()) {
+                charger: (any InvoiceCharger)? = nil, faults: JobFaults = JobFaults(), delivery: NotificationDelivery? = nil) {
         self.database = database
         self.clock = clock
         self.settings = settings
         self.jobSettings = jobSettings
         self.charger = charger
         self.faults = faults
+        self.delivery = delivery
     }
 
     /// Runs `job` as of `now` (default: the clock) and records the run; a job's own failure is recorded as `failed`, not thrown.
@@ -38,6 +40,8 @@ public struct JobRunner: Sendable {
             case .markOverdue: (outcome, message, counts) = try markOverdue(asOf, dryRun: dryRun)
             case .retryPayments: (outcome, message, counts) = try retryPayments(asOf, dryRun: dryRun)
             case .subscriptionNotices: (outcome, message, counts) = try subscriptionNotices(asOf, dryRun: dryRun)
+            case .sendNotifications: (outcome, message, counts) = try delivery?.sendNotificationsJob(asOf, dryRun: dryRun) ?? (.skipped, "e-mail delivery is not wired", [])
+            case .deliverWebhooks: (outcome, message, counts) = try delivery?.deliverWebhooksJob(asOf, dryRun: dryRun) ?? (.skipped, "webhook delivery is not wired", [])
             }
         } catch {
             outcome = .failed

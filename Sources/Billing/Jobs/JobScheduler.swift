@@ -2,7 +2,8 @@ import Foundation
 import Support
 
 /// The in-process scheduler: once a minute runs `mark_overdue` and `subscription_notices`, plus
-/// `generate_invoices` when `AUTO_INVOICE_GENERATION` and `retry_payments` when `AUTO_PAYMENT_RETRY`.
+/// `generate_invoices` when `AUTO_INVOICE_GENERATION`, `retry_payments` when `AUTO_PAYMENT_RETRY` and
+/// `send_notifications` when `BILLING_NOTIFICATIONS_ENABLED` (webhooks have their own `WebhookDeliveryLoop`).
 ///
 /// Runs on its own thread (jobs block on the database). The first round starts one interval after
 /// `start()`. Jobs are idempotent, so a second process or a CLI run at the same time is harmless.
@@ -27,6 +28,7 @@ public final class JobScheduler: Sendable {
         jobs.append(.markOverdue)
         if settings.autoPaymentRetry { jobs.append(.retryPayments) }
         jobs.append(.subscriptionNotices)
+        if settings.notificationsEnabled { jobs.append(.sendNotifications) }
         return jobs
     }
 

@@ -2,7 +2,8 @@ import Foundation
 import Storage
 import Support
 
-/// The single insert path for notifications, used by every producer inside its own write transaction.
+/// The single insert path for notifications, used by every producer inside its own write transaction;
+/// it also queues the outbound webhook deliveries of the occurrence.
 public enum NotificationWriter {
     /// Inserts a notification unless one with the same `dedupeKey` exists for the tenant
     /// (each occasion notifies at most once, also under concurrency). Returns the new id, or nil for a duplicate.
@@ -16,6 +17,10 @@ public enum NotificationWriter {
             ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             """, [.text(id), .text(tenantId), .text(type.rawValue), .text(priority.rawValue), .text(subject), .text(message),
                   SQLValue(metadata.map { JSON.object($0).serializedString() }), SQLValue(dedupeKey), .text(StoredTime.format(date))])
-        return changed > 0 ? id : nil
+        guard changed > 0 else { return nil }
+        // Same transaction: the webhook event exists exactly when the notification does (one per occurrence).
+        try WebhookStore.enqueue(conn, notificationId: id, tenantId: tenantId, type: type, priority: priority, subject: subject,
+                                 message: message, metadata: metadata, at: date)
+        return id
     }
 }

@@ -1,0 +1,42 @@
+import Billing
+import HTTP
+import Support
+
+/// Outbound webhook endpoints and their delivery log (SPEC §8).
+enum WebhookActions {
+    static func make(_ s: AdminServices) -> [Action] {
+        [
+            Action("create_webhook_endpoint", [.POST], .write, scope: .tenant,
+                   summary: "Register a webhook endpoint (url, event_types, description?); the secret is shown only here") { r in
+                let url = try r.params.requiredString("url", maxLength: 2000)
+                guard let raw = try r.params.array("event_types") else { throw APIError.validation("event_types", "is required") }
+                let types = try raw.map { item -> String in
+                    guard let t = item.stringValue else { throw APIError.validation("event_types", "must be an array of strings") }
+                    return t
+                }
+                let description = try r.params.string("description", maxLength: 200)
+                let created = try s.webhooks.create(tenantId: r.tenant, url: url, eventTypes: types, description: description, context: r.context)
+                return .created(Present.webhookEndpoint(created.endpoint, secret: created.secret))
+            },
+            Action("list_webhook_endpoints", [.GET], .read, scope: .tenant, summary: "The tenant's webhook endpoints (never their secrets)") { r in
+                .ok(.array(try s.webhooks.list(tenantId: r.tenant).map { Present.webhookEndpoint($0) }))
+            },
+            Action("delete_webhook_endpoint", [.POST], .write, scope: .tenant, summary: "Delete a webhook endpoint with its queued deliveries") { r in
+                let id = try r.params.requiredID("id")
+                try s.webhooks.delete(id: id, tenantId: r.tenant, context: r.context)
+                return .ok(["id": .string(id), "deleted": true])
+            },
+            Action("test_webhook_endpoint", [.POST], .write, scope: .tenant, summary: "Send a signed webhook.test event now and report the answer") { r in
+                .ok(Present.webhookTest(try s.webhooks.test(id: try r.params.requiredID("id"), tenantId: r.tenant, context: r.context)))
+            },
+            Action("list_webhook_deliveries", [.GET], .read, scope: .tenant,
+                   summary: "Deliveries with every attempt, newest first (endpoint_id?, status?, limit ≤ 200, offset)") { r in
+                let endpoint = try r.params.id("endpoint_id")
+                let status = try r.params.enumeration("status", WebhookDelivery.Status.self)
+                let (limit, offset) = try r.params.page(defaultLimit: 50, maxLimit: 200)
+                let page = try s.webhooks.deliveries(tenantId: r.tenant, endpointId: endpoint, status: status, limit: limit, offset: offset)
+                return .ok(Present.page(page.items.map(Present.webhookDelivery), total: page.total, limit: limit, offset: offset))
+            },
+        ]
+    }
+}

@@ -1,0 +1,42 @@
+import Billing
+import Outbound
+import Storage
+import Support
+
+/// E-mail through libcurl's SMTP (`Outbound.SMTPSender`).
+struct SMTPEmailTransport: EmailTransport {
+    let sender: SMTPSender
+
+    func send(to: [String], cc: [String], subject: String, body: String) throws {
+        _ = try sender.send(EmailMessage(to: to, cc: cc, subject: subject, textBody: body))
+    }
+}
+
+/// Webhook POSTs through libcurl (`Outbound.OutboundHTTPClient`): no redirects, TLS verified.
+struct HTTPWebhookTransport: WebhookTransport {
+    let client: OutboundHTTPClient
+
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int {
+        var request = OutboundRequest(method: "POST", url: url, headers: headers, body: body)
+        request.timeout = timeout
+        request.connectTimeout = min(timeout, 5)
+        request.maxResponseBytes = 64 * 1024  // the answer is not read; a receiver cannot make us buffer much
+        return try client.send(request).status
+    }
+}
+
+/// Builds the notification delivery of the server and the CLI on the `Outbound` transports.
+public enum DeliveryTransports {
+    public static func makeDelivery(database: Database, clock: any WallClock, settings: BillingSettings,
+                                    userAgent: String = "billing-server-webhooks/1") -> NotificationDelivery {
+        let n = settings.notifications
+        var email: (any EmailTransport)?
+        if let url = n.smtpURL, let from = n.smtpFrom {
+            email = SMTPEmailTransport(sender: SMTPSender(configuration: SMTPConfiguration(url: url, from: from)))
+        }
+        return NotificationDelivery(
+            email: NotificationSender(database: database, clock: clock, settings: settings, transport: email),
+            webhooks: WebhookDispatcher(database: database, clock: clock, settings: n,
+                                        transport: HTTPWebhookTransport(client: OutboundHTTPClient(userAgent: userAgent))))
+    }
+}

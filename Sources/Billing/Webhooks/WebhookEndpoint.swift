@@ -1,0 +1,60 @@
+import Foundation
+import Support
+
+/// A tenant's webhook target: URL, subscribed event types and the signing secret (shown once).
+public struct WebhookEndpoint: Sendable, Equatable {
+    public let id: String
+    public let tenantId: String
+    public let url: String
+    public let description: String?
+    public let eventTypes: [String]
+    /// `whsec_…`; returned only by `create_webhook_endpoint`.
+    let secret: String
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// One event for one endpoint, with its retry state.
+public struct WebhookDelivery: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case pending, succeeded, failed
+    }
+
+    public let id: String
+    public let tenantId: String
+    public let endpointId: String
+    /// The `webhook-id` header, the same on every retry.
+    public let messageId: String
+    public let eventType: String
+    public let notificationId: String?
+    /// The exact body sent on every attempt.
+    public let payload: String
+    public var status: Status
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastStatusCode: Int?
+    public var lastError: String?
+    public var deliveredAt: Date?
+    public let createdAt: Date
+    /// Every attempt, oldest first (filled by listings).
+    public var attemptLog: [WebhookAttempt] = []
+}
+
+/// One HTTP attempt of a delivery.
+public struct WebhookAttempt: Sendable, Equatable {
+    public let attempt: Int
+    public let attemptedAt: Date
+    /// Nil when no HTTP response came back (refused, timeout, blocked URL).
+    public let statusCode: Int?
+    public let latencyMs: Int
+    public let error: String?
+}
+
+/// What `test_webhook_endpoint` reports.
+public struct WebhookTestResult: Sendable, Equatable {
+    public let delivery: WebhookDelivery
+    public let success: Bool
+    public let statusCode: Int?
+    public let latencyMs: Int
+    public let error: String?
+}
