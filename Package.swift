@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AsaasTests", dependencies: ["Asaas", "AsaasFake", "HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "HTTP", "Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "AsaasFake", "HTTP", "Billing", "Outbound", "Storage", "Support"], swiftSettings: swiftSettings),
     ]
 )

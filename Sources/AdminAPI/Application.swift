@@ -16,6 +16,8 @@ public struct ApplicationSettings: Sendable {
     public var adminEmail: String?
     public var adminPassword: String?
     public var version = "0.1.0"
+    /// The Asaas integration (`ASAAS_*`).
+    public var asaas = AsaasSettings()
 
     public init() {}
 }
@@ -37,7 +39,14 @@ public final class Application: Sendable {
         let applied = try database.migrate(directory: settings.migrationsDirectory)
         for m in applied { logger.info("migration applied", ["version": String(m.version), "name": m.name]) }
 
-        services = AdminServices(database: database, clock: clock, settings: settings.billing)
+        if settings.asaas.enabled, (settings.asaas.apiKey ?? "").isEmpty {
+            logger.error("ASAAS_ENABLED=true but ASAAS_API_KEY is not set: gateway actions answer 503 gateway_disabled")
+        }
+        services = AdminServices(database: database, clock: clock, settings: settings.billing,
+                                 gateway: AsaasGateway.make(settings.asaas, version: settings.version, logger: logger))
+        // Webhook events stored before a crash but never applied (SPEC §9).
+        let repaired = try services.gatewayEvents.applyPending()
+        if repaired > 0 { logger.info("applied stored gateway events left over from the last run", ["count": String(repaired)]) }
         bootstrap = try Bootstrap.run(apiKeys: services.apiKeys, users: services.users, adminAPIKey: settings.adminAPIKey,
                                       adminEmail: settings.adminEmail, adminPassword: settings.adminPassword)
         table = ActionTable.standard(services)
@@ -53,7 +62,7 @@ public final class Application: Sendable {
         router.add("/health", HealthResponder(database: database, version: settings.version))
         router.add("/metrics", MetricsResponder(services: services, metricsToken: settings.metricsToken,
                                                 httpMetrics: { metricsBox.render() }))
-        router.add("/webhooks/asaas", AsaasWebhookResponder(logger: logger))
+        router.add("/webhooks/asaas", AsaasWebhookResponder(token: settings.asaas.webhookToken, events: services.gatewayEvents, logger: logger))
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsBox.set(server.metrics)
         maintenance = MaintenanceLoop(services: services, logger: logger)

@@ -61,7 +61,24 @@ struct Configuration {
         logLevel = level
 
         asaasEnabled = try env.bool("ASAAS_ENABLED", default: false)
-        _ = try env.bool("ASAAS_PRODUCTION", default: false)
+        application.asaas.enabled = asaasEnabled
+        application.asaas.production = try env.bool("ASAAS_PRODUCTION", default: false)
+        application.asaas.apiKey = env.string("ASAAS_API_KEY")
+        application.asaas.webhookToken = env.string("ASAAS_WEBHOOK_TOKEN")
+        if let base = env.string("ASAAS_BASE_URL") {
+            guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
+                throw ConfigurationError(key: "ASAAS_BASE_URL", reason: "must be an http(s) URL such as https://api-sandbox.asaas.com/v3")
+            }
+            application.asaas.baseURL = base
+        }
+        if asaasEnabled, application.asaas.apiKey == nil {
+            throw ConfigurationError(key: "ASAAS_API_KEY", reason: "is required when ASAAS_ENABLED=true")
+        }
+        if let token = application.asaas.webhookToken, token.count < 16 {
+            throw ConfigurationError(key: "ASAAS_WEBHOOK_TOKEN", reason: "must be at least 16 characters (Asaas accepts 32 to 255)")
+        }
+        application.asaas.timeout = try env.double("ASAAS_TIMEOUT_SECONDS", default: 30, in: 1...300)
+        application.asaas.cardTimeout = try env.double("ASAAS_CARD_TIMEOUT_SECONDS", default: 60, in: 1...300)
         usageTrackingEnabled = try env.bool("USAGE_TRACKING_ENABLED", default: true)
         quotaEnforcementEnabled = try env.bool("QUOTA_ENFORCEMENT_ENABLED", default: true)
         quotaWarningThreshold = try env.int("QUOTA_WARNING_THRESHOLD", default: 80, in: 1...100)

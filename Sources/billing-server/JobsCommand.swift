@@ -39,7 +39,15 @@ enum JobsCommand {
                 let db = try CommandLineInterface.openDatabase(configuration)
                 defer { db.close() }
                 _ = try db.migrate(directory: configuration.application.migrationsDirectory)
-                let runner = JobRunner(database: db, clock: SystemClock(), settings: configuration.application.billing, delivery: DeliveryTransports.makeDelivery(database: db, clock: SystemClock(), settings: configuration.application.billing))
+                let billing = configuration.application.billing
+                // retry_payments charges through the same gateway path as the server (nil when ASAAS_ENABLED=false).
+                let gateway = AsaasGateway.make(configuration.application.asaas, version: configuration.application.version,
+                                                logger: Logger(level: configuration.logLevel))
+                let payments = PaymentService(database: db, clock: SystemClock(), gateway: gateway,
+                                              paymentMethods: PaymentMethodService(database: db, clock: SystemClock(), settings: billing))
+                let runner = JobRunner(database: db, clock: SystemClock(), settings: billing,
+                                       charger: gateway == nil ? nil : GatewayInvoiceCharger(payments: payments),
+                                       delivery: DeliveryTransports.makeDelivery(database: db, clock: SystemClock(), settings: billing))
                 let run = try runner.run(job, now: now, dryRun: dryRun, trigger: .cli)
                 let summary: JSON = ["job": .string(run.job), "outcome": .string(run.outcome.rawValue), "as_of": .string(RFC3339.format(run.asOf)),
                                      "dry_run": .bool(run.dryRun), "message": JSON(run.message), "counts": run.countsJSON]

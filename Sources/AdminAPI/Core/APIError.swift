@@ -36,6 +36,8 @@ public struct APIError: Error, Sendable {
             return e
         case let e as BillingError:
             return from(billing: e)
+        case let e as GatewayError:
+            return from(gateway: e)
         case let e as DatabaseError where e.isBusy:
             return APIError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry shortly", headers: [("Retry-After", "1")])
         default:
@@ -70,6 +72,26 @@ public struct APIError: Error, Sendable {
                 e.headers.append(("Retry-After", String(max(1, Int(resets.timeIntervalSinceNow.rounded(.up))))))
             }
             return e
+        }
+    }
+
+    /// Gateway failures (SPEC §9): Asaas's own code and description travel in `gateway_code` / `gateway_description`.
+    static func from(gateway e: GatewayError) -> APIError {
+        switch e {
+        case .rejected(let status, let code, let description):
+            var error = APIError(.badGateway, code: "gateway_error", message: "the payment gateway refused the request: \(description)")
+            error.details = ["gateway_status": .int(Int64(status)), "gateway_code": .string(code), "gateway_description": .string(description)]
+            return error
+        case .invalidResponse:
+            var error = APIError(.badGateway, code: "gateway_error", message: "the payment gateway answered with an unreadable response")
+            error.details = ["gateway_status": .null, "gateway_code": "invalid_response", "gateway_description": .null]
+            return error
+        case .timeout:
+            return APIError(.gatewayTimeout, code: "gateway_timeout", message: "the payment gateway did not answer in time; the operation may still have happened, check before retrying")
+        case .unreachable:
+            return APIError(.gatewayTimeout, code: "gateway_timeout", message: "the payment gateway could not be reached")
+        case .disabled:
+            return APIError(.serviceUnavailable, code: "gateway_disabled", message: "the payment gateway is disabled (ASAAS_ENABLED=false)")
         }
     }
 

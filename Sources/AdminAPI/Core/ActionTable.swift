@@ -30,6 +30,7 @@ public struct ActionTable: Sendable {
             QuotaActions.make(services),
             PlanActions.make(services), SubscriptionActions.make(services), InvoiceActions.make(services), PaymentMethodActions.make(services), JobActions.make(services),
             NotificationActions.make(services), WebhookActions.make(services),
+            GatewayActions.make(services),
         ])
     }
 }

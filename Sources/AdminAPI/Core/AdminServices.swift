@@ -21,12 +21,15 @@ public struct AdminServices: Sendable {
     public let usage: UsageService
     public let ingestor: UsageIngestor
     public let quotas: QuotaService
+    /// Gateway charges (Asaas); every call throws `GatewayError.disabled` when `gateway` is nil.
+    public let payments: PaymentService
+    public let gatewayEvents: GatewayEventService
     public let notifications: NotificationService
     public let webhooks: WebhookService
     public let delivery: NotificationDelivery
     public let webhookLoop: WebhookDeliveryLoop
 
-    public init(database: Database, clock: any WallClock, settings: BillingSettings) {
+    public init(database: Database, clock: any WallClock, settings: BillingSettings, gateway: (any PaymentGateway)? = nil) {
         self.database = database
         self.clock = clock
         self.settings = settings
@@ -42,7 +45,10 @@ public struct AdminServices: Sendable {
         invoices = InvoiceService(database: database, clock: clock)
         paymentMethods = PaymentMethodService(database: database, clock: clock, settings: settings)
         delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings)
-        jobs = JobRunner(database: database, clock: clock, settings: settings, delivery: delivery)
+        payments = PaymentService(database: database, clock: clock, gateway: gateway, paymentMethods: paymentMethods)
+        gatewayEvents = GatewayEventService(database: database, clock: clock)
+        jobs = JobRunner(database: database, clock: clock, settings: settings,
+                         charger: gateway == nil ? nil : GatewayInvoiceCharger(payments: payments), delivery: delivery)
         jobScheduler = JobScheduler(runner: jobs, settings: settings)
         usage = UsageService(database: database, clock: clock, settings: settings)
         ingestor = UsageIngestor(database: database, clock: clock, settings: settings)

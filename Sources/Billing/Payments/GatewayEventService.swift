@@ -1,0 +1,199 @@
+import Foundation
+import Storage
+import Support
+
+/// Gateway webhook events: stored first (unique by event id), then applied to the matching invoice.
+///
+/// Applying never moves an invoice backwards: each event maps to one forward transition and is ignored
+/// when the invoice is already past it (RECEIVED after REFUNDED leaves it refunded). Notifications use
+/// the dedupe keys of the other payment paths, so a webhook and a card payment or retry of the same
+/// invoice notify once.
+public struct GatewayEventService: Sendable {
+    let database: Database
+    let clock: any WallClock
+
+    public init(database: Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// The principal recorded in the audit trail for changes made by webhooks.
+    static let context = CallContext(principal: Principal(kind: .system, id: "asaas-webhook", role: .superAdmin, tenantId: nil,
+                                                          displayName: "Asaas webhook"))
+
+    /// Durably stores a delivery; a second delivery of the same event id only bumps `redeliveries`.
+    public func receive(_ input: GatewayEventInput) throws -> GatewayEventReceipt {
+        let now = clock.now()
+        let id = UUIDv7.make(at: now)
+        return try database.write { conn in
+            let inserted = try conn.run("""
+                INSERT INTO gateway_events (id, provider, event_id, event_type, payment_id, external_reference, payment_status, status,
+                    payload, received_at)
+                VALUES (?, 'asaas', ?, ?, ?, ?, ?, 'received', ?, ?)
+                ON CONFLICT (event_id) DO NOTHING
+                """, [.text(id), .text(input.eventId), .text(input.eventType), SQLValue(input.paymentId), SQLValue(input.externalReference),
+                      SQLValue(input.paymentStatus), .text(input.payload), .text(StoredTime.format(now))])
+            if inserted > 0 { return .stored(id) }
+            try conn.run("UPDATE gateway_events SET redeliveries = redeliveries + 1 WHERE event_id = ?", [.text(input.eventId)])
+            let existing = try conn.queryOne("SELECT id FROM gateway_events WHERE event_id = ?", [.text(input.eventId)])?.string("id")
+            return .duplicate(existing ?? "")
+        }
+    }
+
+    /// Applies a stored event once (a no-op unless it is still `received`); returns the event afterwards.
+    @discardableResult
+    public func apply(id: String) throws -> GatewayEvent? {
+        let now = clock.now()
+        do {
+            try database.write { conn in
+                guard let event = try Self.find(conn, id: id), event.status == .received else { return }
+                let outcome = try Self.applyEvent(conn, event, at: now)
+                try conn.run("""
+                    UPDATE gateway_events SET status = ?, result = ?, tenant_id = ?, invoice_id = ?, processed_at = ? WHERE id = ?
+                    """, [.text(outcome.status.rawValue), .text(outcome.result), SQLValue(outcome.invoice?.tenantId),
+                          SQLValue(outcome.invoice?.id), .text(StoredTime.format(now)), .text(id)])
+            }
+        } catch {
+            // The transaction rolled back; record the failure in a second one (the event stays visible, not lost).
+            let message = String(String(describing: error).prefix(500))
+            try database.write { conn in
+                try conn.run("UPDATE gateway_events SET status = 'error', error = ?, processed_at = ? WHERE id = ? AND status = 'received'",
+                             [.text(message), .text(StoredTime.format(now)), .text(id)])
+            }
+        }
+        return try database.read { try Self.find($0, id: id) }
+    }
+
+    /// Applies every event stored but not applied (startup repair after a crash); returns how many.
+    @discardableResult
+    public func applyPending() throws -> Int {
+        var applied = 0
+        while true {
+            let ids = try database.read { conn in
+                try conn.query("SELECT id FROM gateway_events WHERE status = 'received' ORDER BY received_at, id LIMIT 200").compactMap { $0.string("id") }
+            }
+            if ids.isEmpty { return applied }
+            for id in ids { try apply(id: id) }
+            applied += ids.count
+        }
+    }
+
+    public func list(_ q: GatewayEventQuery) throws -> (items: [GatewayEvent], total: Int) {
+        var conditions: [String] = []
+        var args: [SQLValue] = []
+        if let s = q.status { conditions.append("status = ?"); args.append(.text(s.rawValue)) }
+        if let e = q.eventType { conditions.append("event_type = ?"); args.append(.text(e)) }
+        if let t = q.tenantId { conditions.append("tenant_id = ?"); args.append(.text(t)) }
+        if let i = q.invoiceId { conditions.append("invoice_id = ?"); args.append(.text(i)) }
+        if let p = q.paymentId { conditions.append("payment_id = ?"); args.append(.text(p)) }
+        if let s = q.since { conditions.append("received_at >= ?"); args.append(.text(StoredTime.format(s))) }
+        if let u = q.until { conditions.append("received_at < ?"); args.append(.text(StoredTime.format(u))) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try database.read { conn in
+            let total = int64(of: try conn.scalar("SELECT count(*) FROM gateway_events \(filter)", args)) ?? 0
+            let rows = try conn.query("SELECT * FROM gateway_events \(filter) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
+                                      args + [.integer(Int64(q.limit)), .integer(Int64(q.offset))])
+            return (rows.map(Self.decode), Int(total))
+        }
+    }
+
+    // MARK: - Applying
+
+    struct Outcome {
+        let status: GatewayEvent.Status
+        let result: String
+        let invoice: Invoice?
+    }
+
+    static func applyEvent(_ conn: Connection, _ event: GatewayEvent, at now: Date) throws -> Outcome {
+        guard event.eventType.hasPrefix("PAYMENT_") else { return Outcome(status: .ignored, result: "not a payment event", invoice: nil) }
+        var invoice: Invoice?
+        if let payment = event.paymentId {
+            invoice = try conn.queryOne("SELECT * FROM invoices WHERE external_payment_id = ? LIMIT 1", [.text(payment)]).map(InvoiceStore.decode)
+        }
+        if invoice == nil, let reference = event.externalReference, UUIDv7.isValid(reference) {
+            invoice = try conn.queryOne("SELECT * FROM invoices WHERE id = ?", [.text(reference.lowercased())]).map(InvoiceStore.decode)
+            if let found = invoice, let charged = found.externalPaymentId, let payment = event.paymentId, charged != payment {
+                return Outcome(status: .ignored, result: "the invoice is charged by \(charged), not \(payment)", invoice: found)
+            }
+        }
+        guard var inv = invoice else {
+            return Outcome(status: .ignored, result: "no invoice matches this payment", invoice: nil)
+        }
+        let from = inv.status
+        func move(to next: Invoice.Status, action: String = "apply_gateway_event") throws {
+            inv.status = next
+            if next == .paid { inv.paidAt = now; inv.lastPaymentError = nil }
+            if inv.externalPaymentId == nil, let payment = event.paymentId { inv.externalPaymentId = payment }
+            inv.updatedAt = now
+            try InvoiceStore.update(conn, inv)
+        }
+        func audit(_ to: Invoice.Status?) throws {
+            var changes: JSONObject = ["event": .string(event.eventType), "event_id": .string(event.eventId)]
+            if let to { changes["status"] = ["from": .string(from.rawValue), "to": .string(to.rawValue)] }
+            try AuditLog.record(conn, context, action: "apply_gateway_event", tenantId: inv.tenantId, targetId: inv.id, changes: changes, at: now)
+        }
+        let ignored = { (why: String) in Outcome(status: .ignored, result: why, invoice: inv) }
+        switch event.eventType {
+        case "PAYMENT_CONFIRMED", "PAYMENT_RECEIVED":
+            guard from.canMove(to: .paid) else { return ignored("the invoice is already \(from.rawValue)") }
+            try move(to: .paid)
+            try PaymentNotices.paymentSuccess(conn, inv, at: now)
+            try audit(.paid)
+            return Outcome(status: .applied, result: "invoice paid", invoice: inv)
+        case "PAYMENT_OVERDUE":
+            guard from == .pending else { return ignored("the invoice is already \(from.rawValue)") }
+            try move(to: .overdue)
+            try PaymentNotices.invoiceDue(conn, inv, at: now)
+            try audit(.overdue)
+            return Outcome(status: .applied, result: "invoice overdue", invoice: inv)
+        case "PAYMENT_REFUNDED":
+            switch from {
+            case .paid:
+                break
+            case .pending, .overdue:
+                // The refund overtook the payment event: it was paid, then refunded (both forward moves).
+                try move(to: .paid)
+            default:
+                return ignored("the invoice is already \(from.rawValue)")
+            }
+            try move(to: .refunded)
+            try conn.run("UPDATE invoices SET refunded_cents = amount_cents WHERE id = ?", [.text(inv.id)])
+            try audit(.refunded)
+            return Outcome(status: .applied, result: "invoice refunded", invoice: inv)
+        case "PAYMENT_DELETED":
+            guard from.canMove(to: .cancelled) else { return ignored("the invoice is already \(from.rawValue)") }
+            try move(to: .cancelled)
+            try audit(.cancelled)
+            return Outcome(status: .applied, result: "invoice cancelled", invoice: inv)
+        case "PAYMENT_CREDIT_CARD_CAPTURE_REFUSED", "PAYMENT_REPROVED_BY_RISK_ANALYSIS":
+            guard from == .pending || from == .overdue else { return ignored("the invoice is already \(from.rawValue)") }
+            let reason = event.eventType == "PAYMENT_REPROVED_BY_RISK_ANALYSIS" ? "reproved by the risk analysis" : "the card capture was refused"
+            inv.lastPaymentError = reason
+            inv.updatedAt = now
+            try InvoiceStore.update(conn, inv)
+            try PaymentNotices.paymentFailed(conn, inv, reason: reason, occasion: event.eventId, at: now)
+            try audit(nil)
+            return Outcome(status: .applied, result: "payment_failed notified", invoice: inv)
+        default:
+            return ignored("\(event.eventType) needs no action")
+        }
+    }
+
+    // MARK: - Rows
+
+    static func find(_ conn: Connection, id: String) throws -> GatewayEvent? {
+        try conn.queryOne("SELECT * FROM gateway_events WHERE id = ?", [.text(id)]).map(decode)
+    }
+
+    static func decode(_ r: Row) -> GatewayEvent {
+        GatewayEvent(id: r.string("id") ?? "", provider: r.string("provider") ?? "asaas", eventId: r.string("event_id") ?? "",
+                     eventType: r.string("event_type") ?? "", paymentId: r.string("payment_id"),
+                     externalReference: r.string("external_reference"), paymentStatus: r.string("payment_status"),
+                     status: GatewayEvent.Status(rawValue: r.string("status") ?? "") ?? .error, result: r.string("result"),
+                     error: r.string("error"), tenantId: r.string("tenant_id"), invoiceId: r.string("invoice_id"),
+                     payload: r.string("payload") ?? "", redeliveries: Int(r.int("redeliveries") ?? 0),
+                     receivedAt: StoredTime.parse(r.string("received_at")) ?? Date(timeIntervalSince1970: 0),
+                     processedAt: StoredTime.parse(r.string("processed_at")))
+    }
+}
