@@ -1,6 +1,7 @@
 """Fixtures for the dashboard's browser tests: the real server binary on an ephemeral port with a
 temporary database, an admin-API client for seeding, and one headless Chromium for the session."""
 
+import base64
 import json
 import os
 import re
@@ -165,7 +166,16 @@ def wait(driver, cond, timeout=10, message=""):
 
 
 def shot(driver, name):
-    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    """A full-page screenshot (beyond the viewport) through the DevTools protocol."""
+    path = SCREENSHOTS / f"{name}.png"
+    try:
+        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        png = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}})
+        path.write_bytes(base64.b64decode(png["data"]))
+    except Exception:  # noqa: BLE001 — fall back to the viewport
+        driver.save_screenshot(str(path))
 
 
 def visible(driver, css):

@@ -28,4 +28,4 @@ fi
 export BILLING_SERVER_BIN="$BIN"
 
 mkdir -p test-output/screenshots
-exec "$PYTHON" -m pytest Tests/e2e -q -p no:cacheprovider "$@"
+exec "$PYTHON" -m pytest Tests/e2e -q -rs -p no:cacheprovider "$@"

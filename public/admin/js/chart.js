@@ -6,12 +6,12 @@ import { num, shortDay, label } from './format.js';
 
 let chartCount = 0;
 
-/** Rounds the maximum up to a "nice" number so ticks land on readable values. */
+/** Four ticks of a "nice" integer step (1, 2, 5 × 10^k) that covers the maximum. */
 function niceMax(max) {
-  if (max <= 0) return 1;
-  const exp = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * exp >= max) return m * exp;
-  return 10 * exp;
+  const raw = Math.max(1, max / 4);
+  const exp = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (Math.ceil(m * exp) >= raw) return Math.ceil(m * exp) * 4;
+  return 40 * exp;
 }
 
 /**
@@ -20,7 +20,7 @@ function niceMax(max) {
  */
 export function lineChart({ title, desc, dates, series, width = 720, height = 260 }) {
   const id = `chart-${++chartCount}`;
-  const pad = { top: 12, right: 16, bottom: 28, left: 48 };
+  const pad = { top: 12, right: 24, bottom: 28, left: 56 };
   const w = width - pad.left - pad.right;
   const hgt = height - pad.top - pad.bottom;
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
@@ -40,12 +40,13 @@ export function lineChart({ title, desc, dates, series, width = 720, height = 26
     const yy = y(v);
     grid.append(
       h('line', { x1: pad.left, x2: width - pad.right, y1: yy, y2: yy }),
-      h('text', { x: pad.left - 6, y: yy + 4, class: 'chart-ylabel' }, num(Math.round(v * 100) / 100)));
+      h('text', { x: pad.left - 6, y: yy + 4, class: 'chart-ylabel' }, num(v)));
   }
   const step = Math.max(1, Math.ceil(dates.length / 6));
   dates.forEach((d, i) => {
     if (i % step === 0 || i === dates.length - 1) {
-      grid.append(h('text', { x: x(i), y: height - 8, class: 'chart-xlabel' }, shortDay(d)));
+      const anchor = i === 0 ? 'chart-xlabel-start' : (i === dates.length - 1 ? 'chart-xlabel-end' : 'chart-xlabel');
+      grid.append(h('text', { x: x(i), y: height - 8, class: anchor }, shortDay(d)));
     }
   });
   svg.append(grid);

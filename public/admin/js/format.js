@@ -7,6 +7,10 @@ const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const shortDateFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const currencyFmts = new Map();
 
+const plural = new Intl.PluralRules(undefined);
+/** "1 event", "3 events" (English words; the number itself is locale-formatted). */
+export const count = (n, one, other) => `${num(n)} ${plural.select(n) === 'one' ? one : other}`;
+
 export const num = (n) => (n === null || n === undefined ? '—' : numberFmt.format(n));
 export const pct = (n) => (n === null || n === undefined ? '—' : `${percentFmt.format(n)} %`);
 
@@ -49,7 +53,7 @@ export function money(cents, currency = 'BRL') {
 /** "message" → "Message", "file_upload" → "File upload". */
 export function label(s) {
   if (!s) return '—';
-  const t = String(s).replace(/[_-]+/g, ' ');
+  const t = String(s).replace(/[_-]+/g, ' ').replace(/\bapi\b/gi, 'API');
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 

@@ -3,7 +3,7 @@
 import { api, isUnavailable } from '../api.js';
 import { h, mount, loading, empty, errorBox, unavailable, toast, modal, confirmDialog, field, checkbox,
   showFieldErrors, select, badge, table } from '../dom.js';
-import { num, pct, dateTime, money, label, RESOURCE_TYPES, PERIODS } from '../format.js';
+import { num, count, pct, dateTime, money, label, RESOURCE_TYPES, PERIODS } from '../format.js';
 import { lineChart, legend } from '../chart.js';
 
 const DAY_MS = 86400000;
@@ -87,7 +87,7 @@ function renderCards(tenant, sub, stats, status, unread) {
   }
   if (stats.status === 'fulfilled') {
     const t = stats.value.totals;
-    out.push(card('Usage (30 days)', num(t.total_quantity), `${num(t.total_events)} events`, {
+    out.push(card('Usage (30 days)', num(t.total_quantity), count(t.total_events, 'event', 'events'), {
       id: 'card-usage', dataset: { quantity: String(t.total_quantity), events: String(t.total_events) },
     }));
   } else out.push(failedCard('Usage (30 days)', stats.reason, 'card-usage'));

@@ -99,7 +99,7 @@ function detail(inv, ctx, reload) {
   const move = (to, verb, danger) => h('button.btn.btn-small', {
     type: 'button', class: danger ? 'btn-danger' : null, dataset: { move: to },
     onclick: async () => {
-      if (!(await confirmDialog({ title: `${verb} invoice`, message: `${verb} ${inv.invoice_number} (${money(inv.amount_cents, inv.currency)})?`, confirmLabel: verb, danger }))) return;
+      if (!(await confirmDialog({ title: verb.endsWith('invoice') ? verb : `${verb} invoice`, message: `${verb} ${inv.invoice_number} (${money(inv.amount_cents, inv.currency)})?`, confirmLabel: verb, danger }))) return;
       try {
         await api.post('update_invoice', { id: inv.id, status: to }, ctx.scope());
         toast(`${inv.invoice_number}: ${label(to).toLowerCase()}.`, 'success');
@@ -109,8 +109,8 @@ function detail(inv, ctx, reload) {
       }
     },
   }, verb);
-  const transitions = { draft: [['pending', 'Issue'], ['cancelled', 'Cancel', true]],
-    pending: [['paid', 'Mark paid'], ['cancelled', 'Cancel', true]], overdue: [['paid', 'Mark paid'], ['cancelled', 'Cancel', true]],
+  const transitions = { draft: [['pending', 'Issue'], ['cancelled', 'Cancel invoice', true]],
+    pending: [['paid', 'Mark paid'], ['cancelled', 'Cancel invoice', true]], overdue: [['paid', 'Mark paid'], ['cancelled', 'Cancel invoice', true]],
     paid: [['refunded', 'Mark refunded', true]] };
   const actions = h('div.actions',
     printLink(inv, ctx),
@@ -149,7 +149,7 @@ function chargeForm(inv, ctx, reload) {
   const result = h('div', { id: 'charge-result', 'aria-live': 'polite' });
   const form = h('form.form.panel', { novalidate: true, id: 'charge-form' },
     h('h3', 'Charge via Asaas'),
-    field('Billing type', select('billing_type', [['PIX', 'Pix'], ['BOLETO', 'Boleto'], ['CREDIT_CARD', 'Credit card (saved card)']], 'PIX')),
+    field('Billing type', select('billing_type', [['PIX', 'Pix'], ['BOLETO', 'Boleto'], ['CREDIT_CARD', 'Credit card'], ['UNDEFINED', 'Let the customer choose']], 'PIX')),
     h('p.form-error', { role: 'alert' }),
     h('div.actions', h('button.btn.btn-primary', { type: 'submit' }, 'Create charge')),
     result);
@@ -158,9 +158,9 @@ function chargeForm(inv, ctx, reload) {
     showFieldErrors(form, null);
     mount(result, loading('Creating the charge…'));
     try {
-      const r = await api.post('charge_invoice', { id: inv.id, invoice_id: inv.id, billing_type: form.elements.billing_type.value }, ctx.scope());
+      const r = await api.post('charge_invoice', { id: inv.id, billing_type: form.elements.billing_type.value }, ctx.scope());
       mount(result, chargeResult(r || {}));
-      toast('Charge created.', 'success');
+      toast(r && r.existing ? 'The invoice was already charged.' : 'Charge created.', 'success');
     } catch (ex) {
       result.replaceChildren();
       if (isUnavailable(ex)) mount(result, unavailable('Charging through Asaas'));
@@ -171,18 +171,20 @@ function chargeForm(inv, ctx, reload) {
   return form;
 }
 
-/** Shows what the gateway returned: the payment page, the Pix QR image and its copy-and-paste code. */
+/** Shows what `charge_invoice` returned: `{invoice, charge, pix, existing}` — the payment page, the Pix QR
+ * image (a base64 PNG, shown as a data: URL, which the CSP's img-src allows) and its copy-and-paste code. */
 function chargeResult(r) {
-  const pix = r.pix || r.pix_qr_code || {};
-  const image = r.pix_qr_code_image || r.encoded_image || pix.encoded_image || pix.encodedImage || null;
-  const payload = r.pix_payload || r.payload || pix.payload || null;
-  const url = r.invoice_url || r.external_invoice_url || r.bank_slip_url || (r.invoice && r.invoice.external_invoice_url) || null;
-  const out = [h('p', 'Charge ', h('code', r.payment_id || r.external_payment_id || r.id || ''), ' created.')];
-  if (url) out.push(h('p', 'Payment page: ', safeLink(url)));
-  if (image && /^[A-Za-z0-9+/=\s]+$/.test(image)) {
-    out.push(h('img.qr', { src: `data:image/png;base64,${image.replace(/\s+/g, '')}`, alt: 'Pix QR code' }));
+  const charge = r.charge || {};
+  const pix = r.pix || {};
+  const out = [h('p', r.existing ? 'This invoice already has a charge: ' : 'Charge created: ', h('code', charge.id || ''),
+    charge.status ? [' ', badge(label(charge.status), 'info')] : null)];
+  if (charge.invoice_url) out.push(h('p', 'Payment page: ', safeLink(charge.invoice_url)));
+  if (charge.bank_slip_url) out.push(h('p', 'Boleto: ', safeLink(charge.bank_slip_url)));
+  if (pix.encoded_image && /^[A-Za-z0-9+/=\s]+$/.test(pix.encoded_image)) {
+    out.push(h('img.qr', { src: `data:image/png;base64,${pix.encoded_image.replace(/\s+/g, '')}`, alt: 'Pix QR code', id: 'pix-qr' }));
   }
-  if (payload) out.push(copyable('Pix copy-and-paste code', payload));
+  if (pix.payload) out.push(copyable('Pix copy-and-paste code', pix.payload));
+  if (pix.expiration_date) out.push(h('p.hint', `Pix code valid until ${dateTime(pix.expiration_date)}`));
   return out;
 }
 

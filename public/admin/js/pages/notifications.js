@@ -9,7 +9,7 @@ const PRIORITY_BADGE = { low: 'neutral', normal: 'info', high: 'warn', urgent: '
 const TYPES = ['quota_warning', 'quota_exceeded', 'payment_failed', 'payment_success', 'subscription_expiring',
   'subscription_expired', 'trial_ending', 'invoice_due', 'invoice_created'];
 
-const isUnread = (n) => n.status !== 'read' && !n.read_at;
+const isUnread = (n) => !n.read_at && n.read !== true;
 
 export async function render(view, ctx, params) {
   const head = h('div.page-head', h('h1', 'Notifications'), ctx.currentTenant() ? h('p.subtitle', ctx.currentTenant().name) : null);
@@ -61,12 +61,12 @@ function item(n, ctx, rerender) {
   const meta = n.metadata && typeof n.metadata === 'object' && Object.keys(n.metadata).length ? JSON.stringify(n.metadata) : null;
   return h('li.notif', { class: unread ? 'notif-unread' : null, dataset: { id: n.id, unread: String(unread) } },
     h('div.notif-body',
-      h('p.notif-title', n.title || label(n.type)),
+      h('p.notif-title', n.subject || label(n.type)),
       n.message ? h('p.notif-text', n.message) : null,
       meta ? h('p.notif-meta', h('code', meta)) : null,
       h('p.notif-meta', badge(label(n.type), 'neutral'), ' ', n.priority ? badge(label(n.priority), PRIORITY_BADGE[n.priority]) : null,
         ' ', dateTime(n.created_at), unread ? ' · unread' : ` · read ${n.read_at ? dateTime(n.read_at) : ''}`)),
-    unread ? h('button.btn.btn-small.mark-read', { type: 'button', 'aria-label': `Mark "${n.title || label(n.type)}" read`, onclick: async () => {
+    unread ? h('button.btn.btn-small.mark-read', { type: 'button', 'aria-label': `Mark "${n.subject || label(n.type)}" read`, onclick: async () => {
       try {
         await api.post('mark_notification_read', { id: n.id }, ctx.scope());
         toast('Marked read.', 'success');
