@@ -377,6 +377,17 @@ def test_invoices_filter_paginate_and_detail(signed_in, base, api):
     confirm(d)
     wait(d, lambda d: visible(d, "#invoice-status") and "Paid" in text(d, "#invoice-status"))
     assert_no_alert(d)
+    # charge via Asaas: this suite runs without a gateway, so the page must say so (not fail silently)
+    d.find_element(By.CSS_SELECTOR, "dialog[open] .btn-icon").click()
+    wait_ready(d, "invoices", t["id"])
+    wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    d.find_element(By.CSS_SELECTOR, ".invoice-table tbody tr[data-status=pending] button").click()
+    form = wait(d, lambda d: visible(d, "#charge-form"))
+    Select(form.find_element(By.NAME, "billing_type")).select_by_value("PIX")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    result = wait(d, lambda d: (r := d.find_element(By.ID, "charge-result")).text and r)
+    assert "not configured" in result.text or "Not available" in result.text or d.find_elements(By.ID, "pix-qr")
+    shot(d, "invoice-charge")
 
 
 def test_notifications_mark_read(signed_in, base, api):
@@ -394,9 +405,15 @@ def test_notifications_mark_read(signed_in, base, api):
              tenant_id=t["id"])
     api.usage(t["id"], "message", 6)
     api.usage(t["id"], "message", 6)
+    api.call("create_notification", {"type": "invoice_due", "subject": XSS, "message": "<script>alert(2)</script>",
+                                     "metadata": {"note": "<b>bold</b>"}}, tenant_id=t["id"])
     open_page(d, base, "notifications", t["id"])
     items = d.find_elements(By.CSS_SELECTOR, ".notif[data-unread=true]")
-    assert len(items) >= 2
+    assert len(items) >= 3
+    assert XSS in [e.text for e in d.find_elements(By.CSS_SELECTOR, ".notif-title")]
+    assert "<script>alert(2)</script>" in text(d, ".notif-list")
+    assert d.execute_script("return document.querySelectorAll('.notif-list img, .notif-list script, .notif-list b').length") == 0
+    assert_no_alert(d)
     badge = d.find_element(By.ID, "unread-badge")
     before = int(badge.text)
     assert before == len(items)
