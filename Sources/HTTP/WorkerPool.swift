@@ -27,9 +27,13 @@ final class WorkerPool: @unchecked Sendable {
     /// Enqueues `job`; false when the queue is full or the pool is stopping.
     func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        guard !stopping, jobs.count - head < maxQueued else { return false }
+        guard !stopping, jobs.count - head < maxQueued else {
+            condition.unlock()
+            return false
+        }
         jobs.append(job)
+        condition.unlock()
+        // Signalled after unlocking, so the woken worker does not immediately block on the lock.
         condition.signal()
         return true
     }

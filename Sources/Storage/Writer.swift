@@ -97,8 +97,8 @@ final class Writer: @unchecked Sendable {
             throw DatabaseError.misuse("database is closed")
         }
         queue.append(unit)
-        condition.signal()
         condition.unlock()
+        condition.signal()
         unit.wait()
     }
 
