@@ -106,8 +106,8 @@ def test_quota_add_with_inline_errors_then_delete(signed_in, base, api):
     # delete, cancelling once first
     row.find_element(By.CSS_SELECTOR, ".delete-quota").click()
     wait(d, lambda d: visible(d, "dialog[open]")).find_element(By.XPATH, ".//button[.='Cancel']").click()
-    assert quota_row(d, "completion", "monthly") is not None
-    row.find_element(By.CSS_SELECTOR, ".delete-quota").click()
+    wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    quota_row(d, "completion", "monthly").find_element(By.CSS_SELECTOR, ".delete-quota").click()
     confirm(d)
     wait(d, lambda d: quota_row(d, "completion", "monthly") is None)
     assert api.call("list_quotas", tenant_id=t["id"]) == []
@@ -181,11 +181,11 @@ def test_tenants_crud_and_xss_payload_rendered_as_text(signed_in, base, api):
     # search
     search = d.find_element(By.ID, "tenant-search")
     search.send_keys(slug)
-    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".tenant-table tbody tr")) == 1)
-    row = d.find_element(By.CSS_SELECTOR, f"tr[data-slug='{slug}']")
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".tenant-table tbody tr")) == 1
+         and d.find_elements(By.CSS_SELECTOR, f"tr[data-slug='{slug}']"))
 
     # edit
-    row.find_element(By.CSS_SELECTOR, ".edit-tenant").click()
+    d.find_element(By.CSS_SELECTOR, f"tr[data-slug='{slug}'] .edit-tenant").click()
     form = wait(d, lambda d: visible(d, "dialog[open] #tenant-form"))
     name = form.find_element(By.NAME, "name")
     name.clear()
@@ -243,7 +243,7 @@ def test_api_key_shown_once_then_revoked(signed_in, base, api):
     row = wait(d, lambda d: (r := d.find_elements(By.CSS_SELECTOR, ".keys-table tbody tr")) and r[0])
     assert "chatbot <script>" in row.text and "Active" in row.text
     assert key not in d.find_element(By.TAG_NAME, "body").text, "the secret is shown only once"
-    row.find_element(By.CSS_SELECTOR, ".revoke-key").click()
+    d.find_element(By.CSS_SELECTOR, ".keys-table tbody tr .revoke-key").click()
     confirm(d)
     wait(d, lambda d: d.find_element(By.CSS_SELECTOR, ".keys-table tbody tr").get_attribute("data-revoked") == "true")
     with pytest.raises(ApiError) as e:
@@ -380,8 +380,9 @@ def test_invoices_filter_paginate_and_detail(signed_in, base, api):
     assert_no_alert(d)
     # charge via Asaas: this suite runs without a gateway, so the page must say so (not fail silently)
     d.find_element(By.CSS_SELECTOR, "dialog[open] .btn-icon").click()
-    wait_ready(d, "invoices", t["id"])
     wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    # the list re-renders after a change made in the dialog: the paid invoice leaves the pending filter
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".invoice-table tbody tr")) == 19)
     d.find_element(By.CSS_SELECTOR, ".invoice-table tbody tr[data-status=pending] button").click()
     form = wait(d, lambda d: visible(d, "#charge-form"))
     Select(form.find_element(By.NAME, "billing_type")).select_by_value("PIX")
@@ -474,3 +475,25 @@ def test_billing_page_load_time(signed_in, base, api):
     (out / "dashboard-load.json").write_text(json.dumps({"page": "billing", "budget_ms": budget, "runs": runs}, indent=2))
     print(f"\nBilling page load: median {median:.0f} ms over 5 loads ({', '.join(f'{s:.0f}' for s in samples)})")
     assert median < budget, f"median load {median:.0f} ms (budget {budget:.0f} ms; see test-output/dashboard-load.json)"
+
+
+def test_tenant_admin_sees_only_their_tenant_then_signs_out(signed_in, base, api):
+    d = signed_in
+    t = api.tenant("Own tenant")
+    api.usage(t["id"], "vector_query", 9)
+    email = f"ana-{uuid.uuid4().hex[:6]}@example.com"
+    api.call("create_user", {"email": email, "password": "tenant-admin-pass-1", "role": "admin", "name": "Ana"}, tenant_id=t["id"])
+    d.find_element(By.ID, "logout").click()
+    wait(d, lambda d: visible(d, "#login-view"))
+    assert "signed out" in text(d, "#login-message")
+    login_with_password(d, base, email, "tenant-admin-pass-1")
+    wait_ready(d, "billing", t["id"])
+    assert not visible(d, "#tenant-switch")
+    assert text(d, "#tenant-name") == "Own tenant"
+    assert not visible(d, ".nav a[data-route=tenants]")
+    assert visible(d, ".nav a[data-route=access]")
+    assert d.find_element(By.ID, "card-usage").get_attribute("data-quantity") == "9"
+    shot(d, "billing-tenant-admin")
+    d.find_element(By.ID, "logout").click()
+    wait(d, lambda d: visible(d, "#login-view"))
+    login_with_password(d, base)
