@@ -8,7 +8,7 @@ RUN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev
 # Extra Debian packages the tests need.
 TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 curl
 
-.PHONY: run build release test deps test-deps fuzz bench clean
+.PHONY: run build release test deps test-deps fuzz soak clean
 
 ## Install only the Debian packages that are missing.
 define apt_install
@@ -33,11 +33,18 @@ release: deps
 run: release
 	./.build/release/billing-server serve
 
-## The whole suite: unit, socket-level integration, CLI, fuzz smoke run.
+## The whole suite: unit and socket-level tests, crash safety (kill -9), the dashboard in
+## headless Chromium, and a short fuzzing run of the HTTP parser.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	@if [ -x Tests/Fuzz/run.sh ]; then Tests/Fuzz/run.sh 20; fi
+	python3 Tests/fault/crash_test.py --rounds 5
+	Tests/e2e/run.sh
+	Tests/Fuzz/run.sh 20
+
+## Longer fault runs: 25 kill -9 rounds.
+soak: build
+	python3 Tests/fault/crash_test.py --rounds 25
 
 ## Longer fuzzing of the HTTP parser (FUZZ_SECONDS, default 600).
 fuzz: test-deps
