@@ -29,9 +29,13 @@ public enum MigrationError: Error, CustomStringConvertible {
     case badFileName(String)
     /// The migration's SQL (or its foreign-key check) failed; nothing of it was kept.
     case failed(version: Int, name: String, underlying: DatabaseError)
+    /// The migrations directory does not exist.
+    case missingDirectory(String)
 
     public var description: String {
         switch self {
+        case .missingDirectory(let d):
+            return "migrations directory \(d) not found (set MIGRATIONS_DIR)"
         case .checksumMismatch(let v, let n):
             return "migration \(MigrationFile.fileName(v, n)) was changed after it was applied; add a new migration instead"
         case .missingFile(let v, let n):
@@ -58,6 +62,10 @@ struct MigrationFile: Sendable {
 
     /// Every `.sql` file of `directory`, parsed and in numeric version order; other files are ignored.
     static func load(directory: String) throws -> [MigrationFile] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MigrationError.missingDirectory(directory)
+        }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
         var files: [MigrationFile] = []
         for fileName in names {

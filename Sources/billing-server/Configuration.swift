@@ -34,8 +34,8 @@ struct Configuration {
         app.http.idleTimeout = try env.double("IDLE_TIMEOUT_SECONDS", default: 60, in: 0.1...86400)
         app.http.shutdownGrace = try env.double("SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...600)
         app.databasePath = env.string("DATABASE_PATH", default: "./data/billing.sqlite")
-        app.migrationsDirectory = env.string("MIGRATIONS_DIR", default: "./migrations")
-        app.publicDirectory = env.string("PUBLIC_DIR", default: "./public")
+        app.migrationsDirectory = env.string("MIGRATIONS_DIR") ?? Self.bundledDirectory("migrations")
+        app.publicDirectory = env.string("PUBLIC_DIR") ?? Self.bundledDirectory("public")
         app.metricsToken = env.string("METRICS_TOKEN")
         app.adminAPIKey = env.string("ADMIN_API_KEY")
         app.adminEmail = env.string("ADMIN_EMAIL")
@@ -114,4 +114,21 @@ struct Configuration {
 /// The version printed by `--version` and reported by `/health`.
 enum BillingServerVersion {
     static let current = "0.1.0"
+}
+
+extension Configuration {
+    /// `./name` when it exists (running from the repository), else the copy next to the build
+    /// products (walking up from `.build/<triple>/<config>/billing-server` to the repository root), so the server starts
+    /// from any working directory.
+    static func bundledDirectory(_ name: String) -> String {
+        let local = "./" + name
+        if FileManager.default.fileExists(atPath: local) { return local }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return local
+    }
 }
