@@ -21,6 +21,7 @@ enum CommandLineInterface {
                                               Create an API key and print it once (roles: viewer, admin, super-admin)
           \(JobsCommand.usage)
           backup PATH                         Copy the database to PATH with SQLite's online backup API
+          \(ImportCommand.usage)
           --help, -h                          Show this help
           --version                           Print the version
 
@@ -41,6 +42,7 @@ enum CommandLineInterface {
         case "migrate": return withConfiguration(rest) { migrate($0) }
         case "create-api-key": return withConfiguration([]) { createAPIKey($0, options: rest) }
         case "jobs": return JobsCommand.run(rest)
+        case "import-php-db": return ImportCommand.run(rest)
         case "backup":
             guard rest.count == 1 else { return usageError("backup needs exactly one PATH") }
             return withConfiguration([]) { backup($0, to: rest[0]) }
