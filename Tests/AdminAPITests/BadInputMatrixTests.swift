@@ -43,8 +43,11 @@ import Testing
         /// `retry` re-sends the same request: background bookkeeping (key last-used flushes, the job
         /// scheduler) also commits, so a write is blamed on the request only if it happens twice.
         func check(_ label: String, before: Int, _ r: TestResponse, retry: () throws -> TestResponse) throws {
-            if r.status >= 500, r.status != 501 { failures.append("\(label) → \(r.status) \(r.text.prefix(200))") }
-            if r.status >= 400, Self.committedWrites(server) != before {
+            // 501 (PDF not built) and 503 gateway_disabled (Asaas off in tests, as SPEC §9 prescribes) are honest answers.
+            if r.status >= 500, r.status != 501, r.errorCode != "gateway_disabled" { failures.append("\(label) → \(r.status) \(r.text.prefix(200))") }
+            // 413/414/431 are answered by the HTTP layer before any handler runs; the slow drain of a
+            // multi-megabyte refused body leaves room for background commits, so they are not compared.
+            if r.status >= 400, ![413, 414, 431].contains(r.status), Self.committedWrites(server) != before {
                 let again = Self.committedWrites(server)
                 let second = try retry()
                 if second.status >= 400, Self.committedWrites(server) != again { failures.append("\(label) → \(r.status) but wrote to the database") }

@@ -26,6 +26,23 @@ import Testing
         #expect(check.data["resets_at"] == "2026-11-27T00:00:00Z")
     }
 
+    @Test func retryAfterTheLateWindow_IsStillADuplicate_NotA400() throws {
+        let clock = ManualClock(Self.at("2026-11-25T10:00:00Z"))
+        let server = try TestServer(clock: clock)
+        let tenant = try server.makeTenant("Retry Co")
+        let body: JSON = ["tenant_id": .string(tenant), "resource_type": "message", "idempotency_key": "late-1", "occurred_at": "2026-11-25T09:59:00Z"]
+        #expect(try server.call("log_usage", key: server.superKey, body: body).status == 201)
+        clock.advance(by: 3 * 3600)
+        let retry = try server.call("log_usage", key: server.superKey, body: body)
+        #expect(retry.status == 200)
+        #expect(retry.data["duplicate"] == true)
+        var fresh = body.objectValue!
+        fresh["idempotency_key"] = "late-2"
+        let late = try server.call("log_usage", key: server.superKey, body: .object(fresh))
+        #expect(late.status == 400)
+        #expect(late.json["error"]?["fields"]?["occurred_at"] != nil)
+    }
+
     @Test func monthlyWindow_RollsOnTheFirst_AndHourlyResetsNextHour() throws {
         let clock = ManualClock(Self.at("2026-12-31T23:30:00Z"))
         let server = try TestServer(clock: clock)

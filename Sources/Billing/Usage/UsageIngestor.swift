@@ -31,14 +31,17 @@ public struct UsageIngestor: Sendable {
         if let r = input.resourceId, r.count > UsageEventInput.maxResourceIdLength {
             throw BillingError.validation(field: prefix + "resource_id", reason: "must be at most \(UsageEventInput.maxResourceIdLength) characters")
         }
-        if let at = input.occurredAt {
-            let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-            if at < nowMs - Int64(settings.usageLateWindowSeconds) * 1000 {
-                throw BillingError.validation(field: prefix + "occurred_at", reason: "is older than the late window of \(settings.usageLateWindowSeconds) seconds")
-            }
-            if at > nowMs + Int64(settings.usageFutureToleranceSeconds) * 1000 {
-                throw BillingError.validation(field: prefix + "occurred_at", reason: "is more than \(settings.usageFutureToleranceSeconds) seconds in the future")
-            }
+        // The time window is checked after the duplicate lookup (in `ingest`), so a client retrying a
+        // stored event after the late window still gets its 200 duplicate rather than a 400.
+    }
+
+    /// Refuses an `occurred_at` outside `[now - USAGE_LATE_WINDOW, now + future tolerance]`.
+    static func checkWindow(_ at: Int64, field: String, nowMs: Int64, lateWindowSeconds: Int, futureToleranceSeconds: Int) throws {
+        if at < nowMs - Int64(lateWindowSeconds) * 1000 {
+            throw BillingError.validation(field: field, reason: "is older than the late window of \(lateWindowSeconds) seconds")
+        }
+        if at > nowMs + Int64(futureToleranceSeconds) * 1000 {
+            throw BillingError.validation(field: field, reason: "is more than \(futureToleranceSeconds) seconds in the future")
         }
     }
 
@@ -57,6 +60,7 @@ public struct UsageIngestor: Sendable {
         let calendar = settings.calendar
         let enforceHard = enforce || settings.quotaEnforcementEnabled
         let defaultThreshold = settings.quotaWarningThreshold
+        let window = (late: settings.usageLateWindowSeconds, future: settings.usageFutureToleranceSeconds)
         let outcome: BatchOutcome = try database.write { conn in
             guard let status = try conn.scalar("SELECT status FROM tenants WHERE id = ?", [.text(tenantId)]).stringValue else {
                 throw BillingError.notFound("tenant not found")
@@ -64,7 +68,7 @@ public struct UsageIngestor: Sendable {
             if status == Tenant.Status.suspended.rawValue { throw BillingError.tenantSuspended }
             return try conn.savepoint {
                 try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
-                                defaultThreshold: defaultThreshold, now: now)
+                                defaultThreshold: defaultThreshold, window: window, now: now)
             }
         }
         switch outcome {
@@ -81,7 +85,7 @@ public struct UsageIngestor: Sendable {
     /// Runs inside the writer transaction. On a hard-quota rejection the savepoint is rolled back by
     /// throwing `Rejected`, the `quota_exceeded` notification is written after it, and the outcome says so.
     static func ingest(_ conn: Connection, tenantId: String, _ inputs: [UsageEventInput], enforceHard: Bool,
-                       calendar: BillingCalendar, defaultThreshold: Int, now: Date) throws -> BatchOutcome {
+                       calendar: BillingCalendar, defaultThreshold: Int, window: (late: Int, future: Int), now: Date) throws -> BatchOutcome {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
         var results: [UsageLogResult] = []
         var counters = RollupCounters(conn: conn, tenantId: tenantId)
@@ -93,6 +97,10 @@ public struct UsageIngestor: Sendable {
                        let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
                         results.append(UsageLogResult(event: UsageStore.decode(row), duplicate: true))
                         continue
+                    }
+                    if let at = input.occurredAt {
+                        try checkWindow(at, field: (inputs.count > 1 ? "events[\(index)]." : "") + "occurred_at", nowMs: nowMs,
+                                        lateWindowSeconds: window.late, futureToleranceSeconds: window.future)
                     }
                     let occurred = input.occurredAt ?? nowMs
                     let seconds = floorDiv(occurred, 1000)
