@@ -231,3 +231,22 @@ import Testing
         #expect(r.errorCode == "usage_tracking_disabled")
     }
 }
+
+/// The `check_quotas` sweep catches crossings the inline trigger could not see.
+@Suite(.serialized) struct QuotaSweepTests {
+    @Test func checkQuotas_NotifiesAQuotaSetAfterTheUsage_OncePerWindow() throws {
+        let server = try TestServer()
+        let tenant = try server.makeTenant("Sweep Co")
+        let t = JSON.string(tenant)
+        for _ in 0..<9 { try server.call("log_usage", key: server.superKey, body: ["tenant_id": t, "resource_type": "message"]) }
+        // Set after the usage: no event crossed it, so nothing was notified inline.
+        try server.call("set_quota", key: server.superKey, body: ["tenant_id": t, "resource_type": "message", "period": "daily", "limit_value": 8])
+        let count = { try server.app.services.database.read { try $0.scalar("SELECT count(*) FROM notifications WHERE tenant_id = ?", [.text(tenant)]) }.int64Value }
+        #expect(try count() == 0)
+        let first = try server.call("run_job", key: server.superKey, body: ["job": "check_quotas"])
+        #expect(first.status == 200, "\(first.text)")
+        #expect(try count() == 2, "one quota_warning and one quota_exceeded")
+        _ = try server.call("run_job", key: server.superKey, body: ["job": "check_quotas"])
+        #expect(try count() == 2, "a rerun notifies nothing twice")
+    }
+}

@@ -1,8 +1,10 @@
 import Foundation
 import Support
 
-/// The background jobs (SPEC §10); `check_quotas` belongs to metering. `send_notifications` and `deliver_webhooks` run through `NotificationDelivery`.
+/// The background jobs (SPEC §10). `check_quotas` sweeps the quotas (metering); `send_notifications` and
+/// `deliver_webhooks` run through `NotificationDelivery`.
 public enum JobName: String, Sendable, CaseIterable {
+    case checkQuotas = "check_quotas"
     case generateInvoices = "generate_invoices"
     case markOverdue = "mark_overdue"
     case retryPayments = "retry_payments"

@@ -36,6 +36,10 @@ public struct JobRunner: Sendable {
         var counts: [(String, Int64)] = []
         do {
             switch job {
+            case .checkQuotas:
+                let r = try QuotaSweep.run(database, calendar: settings.calendar, defaultThreshold: settings.quotaWarningThreshold,
+                                           now: asOf, dryRun: dryRun)
+                counts = [("quotas_checked", r.checked), ("warnings_created", r.warnings), ("exceeded_created", r.exceeded)]
             case .generateInvoices: (outcome, message, counts) = try generateInvoices(asOf, dryRun: dryRun)
             case .markOverdue: (outcome, message, counts) = try markOverdue(asOf, dryRun: dryRun)
             case .retryPayments: (outcome, message, counts) = try retryPayments(asOf, dryRun: dryRun)

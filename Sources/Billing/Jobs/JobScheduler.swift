@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// The in-process scheduler: once a minute runs `mark_overdue` and `subscription_notices`, plus
+/// The in-process scheduler: once a minute runs `check_quotas`, `mark_overdue` and `subscription_notices`, plus
 /// `generate_invoices` when `AUTO_INVOICE_GENERATION`, `retry_payments` when `AUTO_PAYMENT_RETRY` and
 /// `send_notifications` when `BILLING_NOTIFICATIONS_ENABLED` (webhooks have their own `WebhookDeliveryLoop`).
 ///
@@ -23,7 +23,7 @@ public final class JobScheduler: Sendable {
 
     /// The jobs one round runs, given the switches.
     public var jobs: [JobName] {
-        var jobs: [JobName] = []
+        var jobs: [JobName] = [.checkQuotas]
         if settings.autoInvoiceGeneration { jobs.append(.generateInvoices) }
         jobs.append(.markOverdue)
         if settings.autoPaymentRetry { jobs.append(.retryPayments) }
