@@ -30,6 +30,8 @@ public struct AdminResponder: HTTPResponder {
             response = apiError.response
         }
         response.logFields += fields
+        let action = request.query["action"].flatMap { table.actions[$0] != nil ? $0 : "unknown" } ?? "none"
+        services.metrics.recordCall(action: action, status: response.status.code)
         return response
     }
 

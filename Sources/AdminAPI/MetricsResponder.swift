@@ -24,21 +24,26 @@ public struct MetricsResponder: HTTPResponder {
                             headers: [("WWW-Authenticate", "Bearer")]).response
         }
         var text = httpMetrics()
-        let w = services.database.writerStatistics
-        text += """
-            # HELP billing_db_writer_queue_depth Units waiting for the single writer.
-            # TYPE billing_db_writer_queue_depth gauge
-            billing_db_writer_queue_depth \(w.queueDepth)
-            # HELP billing_db_writer_commits_total Transactions committed by the writer.
-            # TYPE billing_db_writer_commits_total counter
-            billing_db_writer_commits_total \(w.commits)
-            # HELP billing_db_writer_units_total Units of work committed by the writer.
-            # TYPE billing_db_writer_units_total counter
-            billing_db_writer_units_total \(w.units)
-
-            """
+        text += services.metrics.render(writer: services.database.writerStatistics)
+        text += (try? Self.tableCounters(services.database)) ?? ""
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")]),
                             body: .bytes(Array(text.utf8)))
+    }
+
+    /// Counters kept in tables (so they survive restarts): job runs by job and outcome, Asaas webhook
+    /// events by status. Small GROUP BYs over small tables.
+    static func tableCounters(_ db: Database) throws -> String {
+        try db.read { conn in
+            var out = "# HELP billing_job_runs_total Recorded job runs by job and outcome.\n# TYPE billing_job_runs_total counter\n"
+            for r in try conn.query("SELECT job, outcome, count(*) AS n FROM job_runs GROUP BY job, outcome ORDER BY job, outcome") {
+                out += "billing_job_runs_total{job=\"\(r.string("job") ?? "")\",outcome=\"\(r.string("outcome") ?? "")\"} \(r.int("n") ?? 0)\n"
+            }
+            out += "# HELP billing_gateway_events Stored Asaas webhook events by status.\n# TYPE billing_gateway_events gauge\n"
+            for r in try conn.query("SELECT status, count(*) AS n FROM gateway_events GROUP BY status ORDER BY status") {
+                out += "billing_gateway_events{status=\"\(r.string("status") ?? "")\"} \(r.int("n") ?? 0)\n"
+            }
+            return out
+        }
     }
 
     func authorized(_ request: HTTPRequest) -> Bool {

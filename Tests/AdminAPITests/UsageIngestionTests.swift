@@ -250,3 +250,31 @@ import Testing
         #expect(try count() == 2, "a rerun notifies nothing twice")
     }
 }
+
+/// Every job of `JobName` can run and be recorded (the job_runs CHECK lists them all).
+@Suite struct JobRecordingTests {
+    @Test(arguments: ["check_quotas", "generate_invoices", "mark_overdue", "retry_payments", "subscription_notices",
+                      "send_notifications", "deliver_webhooks"])
+    func runJob_RecordsEveryJob(_ job: String) throws {
+        let server = try TestServer()
+        let r = try server.call("run_job", key: server.superKey, body: ["job": .string(job)])
+        #expect(r.status == 200, "\(job): \(r.text)")
+        #expect(r.data["job"]?.stringValue == job)
+    }
+
+    @Test func metrics_ExposeApiCallsIngestionWriterAndJobs() throws {
+        let server = try TestServer()
+        let tenant = try server.makeTenant("Metrics Co")
+        try server.call("log_usage", key: server.superKey, body: ["tenant_id": .string(tenant), "resource_type": "message", "idempotency_key": "m1"])
+        try server.call("log_usage", key: server.superKey, body: ["tenant_id": .string(tenant), "resource_type": "message", "idempotency_key": "m1"])
+        try server.call("run_job", key: server.superKey, body: ["job": "check_quotas"])
+        let text = try server.client.request("GET", "/metrics", headers: [("Authorization", "Bearer \(server.superKey)")]).text
+        #expect(text.contains("billing_api_calls_total{action=\"log_usage\",status=\"201\"} 1"))
+        #expect(text.contains("billing_api_calls_total{action=\"log_usage\",status=\"200\"} 1"))
+        #expect(text.contains("billing_usage_events_ingested_total 1"))
+        #expect(text.contains("billing_usage_duplicates_total 1"))
+        #expect(text.contains("billing_db_commit_seconds_bucket"))
+        #expect(text.contains("billing_job_runs_total{job=\"check_quotas\",outcome=\"ok\"} 1"))
+        #expect(text.contains("billing_http_request_duration_seconds"))
+    }
+}

@@ -12,7 +12,8 @@ enum UsageActions {
             Action("log_usage", [.POST], .write, scope: .tenant, summary: "Record one billable event (idempotent by idempotency_key; enforce checks hard quotas atomically)") { r in
                 let input = try eventInput(r.params)
                 let enforce = try r.params.bool("enforce") ?? false
-                let result = try s.ingestor.log(tenantId: r.tenant, input, enforce: enforce)
+                let result = try countingRejections(s) { try s.ingestor.log(tenantId: r.tenant, input, enforce: enforce) }
+                s.metrics.recordIngestion(created: result.duplicate ? 0 : 1, duplicates: result.duplicate ? 1 : 0)
                 let body = Present.usageEvent(result.event, duplicate: result.duplicate)
                 return result.duplicate ? .ok(body) : .created(body)
             },
@@ -33,8 +34,9 @@ enum UsageActions {
                     }
                 }
                 let enforce = try r.params.bool("enforce") ?? false
-                let results = try s.ingestor.logBatch(tenantId: r.tenant, inputs, enforce: enforce)
+                let results = try countingRejections(s) { try s.ingestor.logBatch(tenantId: r.tenant, inputs, enforce: enforce) }
                 let created = results.filter { !$0.duplicate }.count
+                s.metrics.recordIngestion(created: created, duplicates: results.count - created)
                 let body: JSON = [
                     "created": .int(Int64(created)), "duplicates": .int(Int64(results.count - created)),
                     "results": .array(results.enumerated().map { i, res in
@@ -125,6 +127,16 @@ enum UsageActions {
                 return .ok(["tenant_id": JSON(r.tenantId), "deleted": .int(Int64(deleted))])
             },
         ]
+    }
+
+    /// Runs an ingestion and counts a hard-quota refusal for `/metrics`.
+    static func countingRejections<T>(_ s: AdminServices, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch BillingError.quotaExceeded(let q) {
+            s.metrics.recordQuotaRejection()
+            throw BillingError.quotaExceeded(q)
+        }
     }
 
     static func eventInput(_ p: Params) throws -> UsageEventInput {

@@ -5,6 +5,8 @@ import Support
 /// The domain services the admin API calls, built once at startup.
 public struct AdminServices: Sendable {
     public let database: Database
+    /// Counters for `/metrics`.
+    public let metrics = AppMetrics()
     public let clock: any WallClock
     public let settings: BillingSettings
     public let tenants: TenantService
