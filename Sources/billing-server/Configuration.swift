@@ -9,8 +9,7 @@ struct Configuration {
     var application = ApplicationSettings()
     var logLevel = LogLevel.info
 
-    // Keys of features still to be built are read and validated now, so a bad value fails at startup
-    // rather than the day the feature lands (.env.example says which keys are not yet in effect).
+    // Metering and billing switches, validated here and copied into `application.billing` below.
     var asaasEnabled = false
     var usageTrackingEnabled = true
     var quotaEnforcementEnabled = true
