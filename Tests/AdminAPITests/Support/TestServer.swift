@@ -16,7 +16,8 @@ final class TestServer: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(configure: (inout ApplicationSettings) -> Void = { _ in }, clock: any WallClock = SystemClock()) throws {
+    init(configure: (inout ApplicationSettings) -> Void = { _ in }, clock: any WallClock = SystemClock(),
+         logger: Logger = Logger(level: .error)) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-test-\(UUIDv7.random())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var settings = ApplicationSettings()
@@ -29,7 +30,7 @@ final class TestServer: @unchecked Sendable {
         settings.adminAPIKey = "bsk_test_super_admin_key_0123456789abcdef"
         configure(&settings)
         superKey = settings.adminAPIKey ?? ""
-        app = try Application(settings: settings, logger: Logger(level: .error), clock: clock)
+        app = try Application(settings: settings, logger: logger, clock: clock)
         try app.start()
         client = TestClient(port: app.port)
         let app = self.app
