@@ -34,19 +34,22 @@ run: release
 	./.build/release/billing-server serve
 
 ## The whole suite: unit and socket-level tests, crash safety (kill -9), the dashboard in
-## headless Chromium, and a short fuzzing run of the HTTP parser.
+## headless Chromium, a short soak, and a short fuzzing run of the HTTP and JSON parsers.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Tests/fault/crash_test.py --rounds 5
+	python3 Tests/fault/soak.py --seconds 20 --rate 200
 	Tests/e2e/run.sh
-	Tests/Fuzz/run.sh 20
+	Tests/Fuzz/run.sh 10
 
-## Longer fault runs: 25 kill -9 rounds.
+## Longer fault runs: 25 kill -9 rounds, then 10 minutes of mixed traffic under slow-client attacks.
 soak: build
+	$(call apt_install,slowhttptest)
 	python3 Tests/fault/crash_test.py --rounds 25
+	python3 Tests/fault/soak.py --seconds 600 --slow
 
-## Longer fuzzing of the HTTP parser (FUZZ_SECONDS, default 600).
+## Longer fuzzing of the HTTP and JSON parsers (FUZZ_SECONDS per target, default 600).
 fuzz: test-deps
 	Tests/Fuzz/run.sh $${FUZZ_SECONDS:-600}
 

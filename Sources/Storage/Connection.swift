@@ -58,7 +58,7 @@ public final class Connection {
             try c.execute("PRAGMA query_only = ON; PRAGMA foreign_keys = ON")
         }
         try c.execute("""
-            PRAGMA cache_size = -\(config.cacheSizeKiB);
+            PRAGMA cache_size = -\(writer ? config.cacheSizeKiB : config.readerCacheSizeKiB);
             PRAGMA mmap_size = \(config.mmapSizeBytes);
             PRAGMA temp_store = MEMORY
             """)

@@ -4,8 +4,12 @@ public struct DatabaseConfiguration: Sendable {
     public var readerCount = 4
     /// How long a connection waits on a lock before SQLITE_BUSY (`sqlite3_busy_timeout`).
     public var busyTimeoutMilliseconds = 5000
-    /// Page cache per connection, in KiB (`PRAGMA cache_size = -N`); large enough for the hot indexes.
+    /// Page cache of the writer connection, in KiB (`PRAGMA cache_size = -N`): large enough for the hot
+    /// index pages that every insert touches.
     public var cacheSizeKiB = 65536
+    /// Page cache of each reader, in KiB. Readers get most pages through mmap (the OS page cache,
+    /// shared by all connections), so a private cache per reader would mostly duplicate memory.
+    public var readerCacheSizeKiB = 8192
     /// Memory-mapped I/O size (`PRAGMA mmap_size`).
     public var mmapSizeBytes = 268_435_456
     /// Most units the writer groups into one transaction (one fsync).
