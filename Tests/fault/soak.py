@@ -143,7 +143,7 @@ def main():
         for w in workers:
             w.start()
         interval = max(5, args.seconds // 10)
-        p99s = []
+        p99s, rss_samples = [], []
         while time.time() < deadline:
             time.sleep(min(interval, max(0.1, deadline - time.time())))
             lat = stats.drain()
@@ -151,6 +151,7 @@ def main():
                 p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
                 p99s.append(p99)
                 rss, fds = sample(proc.pid)
+                rss_samples.append(rss)
                 print(f"  t={args.seconds - int(deadline - time.time()):4d}s requests={len(lat):6d} p50={lat[len(lat) // 2]:.2f}ms "
                       f"p99={p99:.2f}ms rss={rss:.1f}MB fds={fds}", flush=True)
         for w in workers:
@@ -179,8 +180,11 @@ def main():
         problems = []
         if stats.errors:
             problems.append(f"{stats.errors} failed requests")
-        if end_rss > start_rss * 1.5 + 20:
-            problems.append("RSS grew")
+        # Caches fill early; after that RSS must stay flat: the second half may not grow by more
+        # than a quarter (plus slack for the allocator), and never past 200 MB.
+        mid = rss_samples[len(rss_samples) // 2] if rss_samples else start_rss
+        if end_rss > mid * 1.25 + 15 or end_rss > 200:
+            problems.append(f"RSS grew ({start_rss:.0f} → {mid:.0f} at mid-run → {end_rss:.0f} MB)")
         if end_fds > base_fds + 5:
             problems.append(f"file descriptors leaked ({base_fds} → {end_fds})")
         if alive < 50:
