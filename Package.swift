@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
         .target(name: "CSystemLinux", path: "Sources/CSystemLinux"),
 
         // Our modules, each knowing only the ones below it (docs/ARCHITECTURE in ../shared).
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CSystemLinux", "Support"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["Sockets", "Support"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "CCrypto", "Support"], swiftSettings: swiftSettings),
-        .target(name: "Billing", dependencies: ["Storage", "CCrypto", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Billing", dependencies: ["Storage", "CCrypto", "CHaru", "Support"], swiftSettings: swiftSettings),
         .target(name: "Outbound", dependencies: ["CCurl", "Support"], swiftSettings: swiftSettings),
         .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
         .target(name: "AdminAPI", dependencies: ["HTTP", "Billing", "Asaas", "Outbound", "Storage", "Support"], swiftSettings: swiftSettings),

@@ -49,7 +49,7 @@ enum InvoiceActions {
                 if p.has("billing_details") { u.billingDetails = .some(try p.object("billing_details")) }
                 return .ok(Present.invoice(try s.invoices.update(id: try p.requiredID("id"), tenantId: r.tenant, u, context: r.context)))
             },
-            Action("render_invoice", [.GET], .read, scope: .tenant, summary: "Printable invoice (format=html; pdf is not available yet)") { r in
+            Action("render_invoice", [.GET], .read, scope: .tenant, summary: "Printable invoice (format=html or pdf)") { r in
                 let format = try r.params.string("format", maxLength: 10) ?? "html"
                 let id = try r.params.requiredID("id")
                 switch format {
@@ -60,8 +60,12 @@ enum InvoiceActions {
                                                ("X-Content-Type-Options", "nosniff")])
                     return .response(HTTPResponse(status: .ok, headers: headers, body: .bytes(Array(html.utf8))))
                 case "pdf":
-                    _ = try s.invoices.get(id: id, tenantId: r.tenant)
-                    throw APIError(HTTPStatus(501), code: "not_implemented", message: "format=pdf is not available yet; use format=html and print it")
+                    let pdf = try s.invoices.renderPDF(id: id, tenantId: r.tenant)
+                    // The number is INV-YYYY-NNNNNN (server-assigned), safe inside the quoted filename.
+                    let headers = HTTPHeaders([("Content-Type", "application/pdf"), ("Cache-Control", "no-store"),
+                                               ("Content-Disposition", "inline; filename=\"\(pdf.number).pdf\""),
+                                               ("X-Content-Type-Options", "nosniff")])
+                    return .response(HTTPResponse(status: .ok, headers: headers, body: .bytes(pdf.bytes)))
                 default:
                     throw APIError.validation("format", "must be html or pdf")
                 }
