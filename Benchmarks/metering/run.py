@@ -76,22 +76,23 @@ def latency(fn, n):
 
 
 def seed(client, tenants, total, days=30):
-    """Spreads `total` events over `days` days across `tenants`, through log_usage_batch."""
+    """Gives each tenant total/len(tenants) events spread evenly over the last `days` days, in batches of
+    1,000 through log_usage_batch (one tenant per batch, tenants in rotation)."""
     now = time.time()
-    batch, sent, t0 = [], 0, time.time()
-    step = days * 86400 / max(1, total // len(tenants))
-    for i in range(total):
-        tenant = tenants[i % len(tenants)]
-        at = now - days * 86400 + (i // len(tenants)) * step
-        batch.append({"resource_type": TYPES[i % len(TYPES)], "quantity": 1 + i % 5,
-                      "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + "Z"})
-        if len(batch) == 1000:
-            status, body = client.call("log_usage_batch", {"tenant_id": tenant, "events": batch})
-            assert status == 201, body
-            sent += len(batch)
-            batch = []
-            if sent % 500000 == 0:
-                print(f"  seeded {sent} events ({sent / (time.time() - t0):.0f}/s)", flush=True)
+    per_tenant = max(1000, total // len(tenants))
+    step = days * 86400 / per_tenant
+    sent, t0 = 0, time.time()
+    for b in range(total // 1000):
+        tenant = tenants[b % len(tenants)]
+        first = (b // len(tenants)) * 1000
+        events = [{"resource_type": TYPES[(first + k) % len(TYPES)], "quantity": 1 + (first + k) % 5,
+                   "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - days * 86400 + (first + k) * step)) + "Z"}
+                  for k in range(1000)]
+        status, body = client.call("log_usage_batch", {"tenant_id": tenant, "events": events})
+        assert status == 201, body
+        sent += 1000
+        if sent % 1000000 == 0:
+            print(f"  seeded {sent} events ({sent / (time.time() - t0):.0f}/s)", flush=True)
     return sent / (time.time() - t0)
 
 
@@ -111,23 +112,7 @@ def main():
         hot = tenants[0]
         print(f"idle RSS {rss_mb(proc.pid):.1f} MB")
 
-        # 1. Ingestion: single events, 32 connections, distinct idempotency keys.
-        ingest = [wrk(port, key, tenants[1], args.seconds, 32) for _ in range(args.runs)]
-        results["log_usage c32"] = ingest
-        print("log_usage c32:", ingest, f"RSS {rss_mb(proc.pid):.1f} MB", flush=True)
-
-        # 2. Enforce with a hard quota far away, 64 connections.
-        c.call("set_quota", {"tenant_id": tenants[2], "resource_type": "message", "period": "monthly", "limit_value": 10**12, "is_hard_limit": True})
-        enforce = [wrk(port, key, tenants[2], args.seconds, 64, enforce=True) for _ in range(args.runs)]
-        results["log_usage enforce c64"] = enforce
-        print("enforce c64:", enforce, flush=True)
-
-        # 3. Batches of 1,000 events per request (wrk, 4 connections): events/s = requests/s × 1000.
-        batch = [wrk(port, key, tenants[3], args.seconds, 4, script=BATCH_LUA) for _ in range(args.runs)]
-        results["log_usage_batch c4"] = batch
-        print("batch c4:", batch, f"→ events/s {[b['rps'] * 1000 for b in batch]}", flush=True)
-
-        # 4. Quota checks and stats at the small size, then seed to the large size and repeat.
+        # Quota checks and stats at the small size (10^4 events) first; the large size (10^7) comes last.
         for q in ("message", "completion"):
             c.call("set_quota", {"tenant_id": hot, "resource_type": q, "period": "daily", "limit_value": 1000000})
 
@@ -146,14 +131,33 @@ def main():
                 "SELECT resource_type, COUNT(*), SUM(quantity) FROM usage_logs WHERE tenant_id = ? AND occurred_at BETWEEN ? AND ? GROUP BY resource_type",
                 (hot, lo, hi)).fetchall(), 50)
             stored = db.execute("SELECT count(*) FROM usage_logs").fetchone()[0]
+            hot_events = db.execute("SELECT count(*) FROM usage_logs WHERE tenant_id = ?", (hot,)).fetchone()[0]
             db.close()
-            print(f"{label} ({stored} events stored):")
+            print(f"{label} ({stored} events stored, {hot_events} for the measured tenant):")
             for k, v in rows.items():
                 print(f"  {k}: p50 {v['p50']:.2f} ms, p99 {v['p99']:.2f} ms")
             results[label] = {"stored": stored, **rows}
 
         seed(c, [hot] + tenants[1:], 10_000)
         reads("small")
+
+        # 1. Ingestion: single events, 32 connections, distinct idempotency keys.
+        ingest = [wrk(port, key, tenants[1], args.seconds, 32) for _ in range(args.runs)]
+        results["log_usage c32"] = ingest
+        print("log_usage c32:", ingest, f"RSS {rss_mb(proc.pid):.1f} MB", flush=True)
+
+        # 2. Enforce with a hard quota far away, 64 connections.
+        c.call("set_quota", {"tenant_id": tenants[2], "resource_type": "message", "period": "monthly", "limit_value": 10**12, "is_hard_limit": True})
+        enforce = [wrk(port, key, tenants[2], args.seconds, 64, enforce=True) for _ in range(args.runs)]
+        results["log_usage enforce c64"] = enforce
+        print("enforce c64:", enforce, flush=True)
+
+        # 3. Batches of 1,000 events per request (wrk, 4 connections): events/s = requests/s × 1000.
+        batch = [wrk(port, key, tenants[3], args.seconds, 4, script=BATCH_LUA) for _ in range(args.runs)]
+        results["log_usage_batch c4"] = batch
+        print("batch c4:", batch, f"→ events/s {[b['rps'] * 1000 for b in batch]}", flush=True)
+
+        # 4. Seed to the large size and repeat the reads.
         rate = seed(c, [hot] + tenants[1:], args.events)
         print(f"seeded {args.events} events at {rate:.0f}/s; RSS {rss_mb(proc.pid):.1f} MB", flush=True)
         reads("large")
