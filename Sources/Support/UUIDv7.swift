@@ -37,9 +37,22 @@ public enum UUIDv7 {
         return true
     }
 
-    private static func format(_ b: [UInt8]) -> String {
-        let hex = Hex.encode(b)
-        let h = Array(hex)
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// 8-4-4-4-12 lower-case hex, written straight into the string's storage (this runs per event).
+    static func format(_ b: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (i, byte) in b.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[o] = UInt8(ascii: "-")
+                    o += 1
+                }
+                out[o] = digits[Int(byte >> 4)]
+                out[o + 1] = digits[Int(byte & 0x0f)]
+                o += 2
+            }
+            return o
+        }
     }
 }

@@ -152,7 +152,9 @@ enum UsageActions {
 
     /// `start_date` / `end_date` (date or timestamp; a date-only end includes that day); default the last 30 days.
     static func dateRange(_ p: Params, now: Date) throws -> (from: Int64, to: Int64) {
-        let end = try p.date("end_date", endOfDay: true) ?? now
+        // The bound is exclusive: without end_date it lies just past now, so an event recorded in the
+        // current millisecond is counted.
+        let end = try p.date("end_date", endOfDay: true) ?? now.addingTimeInterval(0.001)
         let start = try p.date("start_date") ?? end.addingTimeInterval(-30 * 86400)
         guard start < end else { throw APIError.validation("start_date", "must be before end_date") }
         return (Int64((start.timeIntervalSince1970 * 1000).rounded(.down)), Int64((end.timeIntervalSince1970 * 1000).rounded(.down)))
