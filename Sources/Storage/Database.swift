@@ -37,7 +37,9 @@ public final class Database: Sendable {
             readConnections.append(reader)
         }
         readers = ReaderPool(connections: readConnections)
-        writer = Writer(connection: writeConnection, maxBatch: configuration.maxBatchUnits)
+        writer = Writer(connection: writeConnection, maxBatch: configuration.maxBatchUnits,
+                        walLimitPages: configuration.walLimitPages, walCheckEvery: configuration.walCheckEveryBatches,
+                        busyTimeoutMilliseconds: Int32(clamping: configuration.busyTimeoutMilliseconds))
         writer.start()
     }
 

@@ -14,6 +14,10 @@ public struct DatabaseConfiguration: Sendable {
     public var mmapSizeBytes = 268_435_456
     /// Most units the writer groups into one transaction (one fsync).
     public var maxBatchUnits = 1000
+    /// WAL size (pages of 4 KiB) above which the writer forces a TRUNCATE checkpoint; see
+    /// `Connection.checkpointIfLarge`. The WAL is looked at every `walCheckEveryBatches` batches.
+    public var walLimitPages: Int32 = 16384
+    public var walCheckEveryBatches = 64
 
     public init() {}
 }

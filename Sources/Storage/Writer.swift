@@ -68,9 +68,18 @@ final class Writer: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private var started = false
 
-    init(connection: Connection, maxBatch: Int) {
+    private let walLimitPages: Int32
+    private let walCheckEvery: Int
+    private var batchesSinceWALCheck = 0  // writer thread only
+
+    private let busyTimeoutMilliseconds: Int32
+
+    init(connection: Connection, maxBatch: Int, walLimitPages: Int32 = 16384, walCheckEvery: Int = 64, busyTimeoutMilliseconds: Int32 = 5000) {
         self.connection = connection
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.maxBatch = max(1, maxBatch)
+        self.walLimitPages = walLimitPages
+        self.walCheckEvery = max(1, walCheckEvery)
     }
 
     func start() {
@@ -245,6 +254,12 @@ final class Writer: @unchecked Sendable {
         for unit in committed { tally.finish(unit) }
         statistics.withLock { $0.merge(tally) }
         tally.wakeAll()
+        // After the callers are answered: a forced checkpoint may wait for readers.
+        batchesSinceWALCheck += 1
+        if batchesSinceWALCheck >= walCheckEvery {
+            batchesSinceWALCheck = 0
+            connection.checkpointIfLarge(limitPages: walLimitPages, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        }
     }
 }
 

@@ -54,3 +54,36 @@ struct TransactionStateTests {
         db.close()
     }
 }
+
+/// The writer keeps the WAL bounded while readers are constantly active (checkpoint starvation).
+struct WALBoundTests {
+    @Test func wal_StaysBounded_UnderConstantReads() throws {
+        let dir = TempDirectory()
+        var config = DatabaseConfiguration()
+        config.walLimitPages = 200
+        config.walCheckEveryBatches = 1
+        let db = try Database(path: dir.file("wal.sqlite"), configuration: config)
+        try db.write { try $0.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)") }
+        let stop = Atomic<Bool>(false)
+        // Overlapping read transactions: at every moment some reader holds a snapshot.
+        let readers = (0..<4).map { _ in
+            Thread {
+                while !stop.load(ordering: .relaxed) {
+                    _ = try? db.read { conn in
+                        _ = try conn.scalar("SELECT count(*) FROM t")
+                        Thread.sleep(forTimeInterval: 0.003)
+                    }
+                }
+            }
+        }
+        readers.forEach { $0.start() }
+        for _ in 0..<400 {
+            try db.write { try $0.run("INSERT INTO t (payload) VALUES (?)", [.blob([UInt8](repeating: 7, count: 8192))]) }
+        }
+        stop.store(true, ordering: .relaxed)
+        let walBytes = (try? FileManager.default.attributesOfItem(atPath: dir.file("wal.sqlite") + "-wal")[.size] as? Int) ?? 0
+        // 400 rows of 8 KiB ≈ 1,200 pages were written; the WAL was reset whenever it passed 200 pages.
+        #expect(walBytes < 300 * 4096 * 2, "WAL is \(walBytes) bytes")
+        db.close()
+    }
+}

@@ -1,0 +1,28 @@
+import CSQLite
+
+extension Connection {
+    /// Keeps the WAL from growing without bound under constant reads.
+    ///
+    /// SQLite's automatic checkpoint (PASSIVE, every 1,000 pages) copies frames into the database but
+    /// can only restart the WAL from the beginning when no reader is using it; with reads always in
+    /// flight that moment never comes ("checkpoint starvation") and the WAL file grows for ever. When
+    /// the WAL holds more than `limitPages`, a TRUNCATE checkpoint waits up to 100 ms for the current
+    /// readers — whose transactions last milliseconds — and then resets the file.
+    /// Returns the WAL size in pages before the call (for statistics and tests).
+    @discardableResult
+    func checkpointIfLarge(limitPages: Int32, busyTimeoutMilliseconds: Int32) -> Int32 {
+        var logPages: Int32 = 0
+        var checkpointed: Int32 = 0
+        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &checkpointed) == SQLITE_OK else {
+            return logPages
+        }
+        if logPages > limitPages {
+            // Bounded wait: the writer must not stall behind readers. If they are still busy after
+            // 100 ms the checkpoint gives up (SQLITE_BUSY) and the next check tries again.
+            sqlite3_busy_timeout(handle, 100)
+            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+            sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        }
+        return logPages
+    }
+}
