@@ -24,44 +24,29 @@ final class TestHTTPServer: Sendable {
 
     typealias Handler = @Sendable (Request) -> Reply
 
-    let port: UInt16
-    private let listener: Int32
+    private let listener: LoopbackListener
     private let handler: Handler
     private let greeting: [UInt8]?
-    private let connections = ConnectionSet()
     private let received = Mutex<[Request]>([])
 
     /// `greeting`, when set, is written to every new connection, which is then closed
     /// unread (to play a server that does not speak TLS, for example).
     init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _ in .respond(status: 200) }) throws {
-        (listener, port) = try TestSocket.listen()
+        listener = try LoopbackListener()
         self.handler = handler
         self.greeting = greeting
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        listener.start { [self] fd in serve(fd) }
     }
+
+    var port: UInt16 { listener.port }
 
     var url: String { "http://127.0.0.1:\(port)" }
-    var acceptedConnections: Int { connections.acceptedCount }
+    var acceptedConnections: Int { listener.acceptedCount }
     var requests: [Request] { received.withLock { $0 } }
 
-    func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        connections.shutdownAll()
-    }
-
-    deinit { close(listener) }
-
-    private func acceptLoop() {
-        while let client = TestSocket.accept(listener) {
-            connections.insert(client)
-            let thread = Thread { [self] in serve(client) }
-            thread.start()
-        }
-    }
+    func stop() { listener.stop() }
 
     private func serve(_ fd: Int32) {
-        defer { connections.close(fd) }
         if let greeting {
             TestSocket.sendAll(fd, greeting)
             return

@@ -12,37 +12,22 @@ final class TestSMTPSink: Sendable {
         var credential: (String, String)?
     }
 
-    let port: UInt16
-    private let listener: Int32
-    private let connections = ConnectionSet()
+    private let listener: LoopbackListener
     private let received = Mutex<[Received]>([])
 
     init() throws {
-        (listener, port) = try TestSocket.listen()
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        listener = try LoopbackListener()
+        listener.start { [self] fd in serve(fd) }
     }
+
+    var port: UInt16 { listener.port }
 
     var url: String { "smtp://127.0.0.1:\(port)" }
     var messages: [Received] { received.withLock { $0 } }
 
-    func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        connections.shutdownAll()
-    }
-
-    deinit { close(listener) }
-
-    private func acceptLoop() {
-        while let client = TestSocket.accept(listener) {
-            connections.insert(client)
-            let thread = Thread { [self] in serve(client) }
-            thread.start()
-        }
-    }
+    func stop() { listener.stop() }
 
     private func serve(_ fd: Int32) {
-        defer { connections.close(fd) }
         let reader = TestReader(fd: fd)
         var current = Received()
         TestSocket.sendAll(fd, "220 sink.test ESMTP ready\r\n")

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 
@@ -126,4 +127,41 @@ final class ConnectionSet: Sendable {
     func shutdownAll() {
         fds.withLock { set in for fd in set { shutdown(fd, Int32(SHUT_RDWR)) } }
     }
+}
+
+/// A listening socket on 127.0.0.1 that serves each accepted connection on a thread of its own
+/// and closes it when `serve` returns; shared by the test HTTP server and the SMTP sink.
+final class LoopbackListener: Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private let connections = ConnectionSet()
+
+    init() throws {
+        (fd, port) = try TestSocket.listen()
+    }
+
+    /// Starts accepting; `serve` runs once per connection.
+    func start(_ serve: @escaping @Sendable (Int32) -> Void) {
+        let thread = Thread { [self] in
+            while let client = TestSocket.accept(fd) {
+                connections.insert(client)
+                let worker = Thread { [self] in
+                    defer { connections.close(client) }
+                    serve(client)
+                }
+                worker.start()
+            }
+        }
+        thread.start()
+    }
+
+    var acceptedCount: Int { connections.acceptedCount }
+
+    /// Stops accepting and cuts every open connection.
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        connections.shutdownAll()
+    }
+
+    deinit { close(fd) }
 }
