@@ -53,22 +53,7 @@ enum InvoiceGeneration {
         }
         // Usage beyond the included amounts, in arrears for the period that ended (trials are free).
         if !wasTrial, let catalog {
-            let months = sub.billingCycle.months ?? 1
-            let totals = try UsageQueries.totals(conn, tenantId: sub.tenantId, fromMillis: Int64(sub.currentPeriodStart.timeIntervalSince1970) * 1000,
-                                                 toMillis: Int64(end.timeIntervalSince1970) * 1000, calendar: calendar)
-            for resource in ResourceType.allCases {
-                guard let micros = catalog.overageMicros[resource], micros > 0 else { continue }
-                let used = totals[resource]?.totalQuantity ?? 0
-                let included = catalog.includedQuantity(resource, months: months) ?? 0
-                guard used > included else { continue }
-                let over = used - included
-                guard let cents = Money.lineCents(quantity: over, unitMicros: micros) else {
-                    throw BillingError.validation(field: "overage", reason: "\(resource.rawValue) overage is too large to bill")
-                }
-                lines.append(InvoiceLine(kind: .overage,
-                                         description: "\(resource.rawValue) usage beyond the \(included) included (\(RFC3339.formatDate(sub.currentPeriodStart)) – \(RFC3339.formatDate(end)))",
-                                         quantity: over, unitPriceMicros: micros, amountCents: cents))
-            }
+            lines += try overageLines(conn, sub, catalog: catalog, from: sub.currentPeriodStart, to: end, calendar: calendar)
         }
         let pending = try SubscriptionStore.pendingLines(conn, subscriptionId: sub.id)
         for p in pending {
@@ -83,6 +68,29 @@ enum InvoiceGeneration {
         next.updatedAt = now
         return Plan(lines: lines, carryForwardCents: carry, pendingIds: pending.map(\.id), next: next, keyStart: end,
                     keyEnd: nextEnd, ended: sub.cancelAtPeriodEnd, trialEnded: wasTrial && !sub.cancelAtPeriodEnd)
+    }
+
+    /// Lines for usage in `[from, to)` beyond what one period of `sub`'s cycle includes, priced by `catalog`.
+    static func overageLines(_ conn: Connection, _ sub: Subscription, catalog: Billing.Plan, from: Date, to: Date,
+                             calendar: BillingCalendar) throws -> [InvoiceLine] {
+        let months = sub.billingCycle.months ?? 1
+        let totals = try UsageQueries.totals(conn, tenantId: sub.tenantId, fromMillis: Int64(from.timeIntervalSince1970) * 1000,
+                                             toMillis: Int64(to.timeIntervalSince1970) * 1000, calendar: calendar)
+        var lines: [InvoiceLine] = []
+        for resource in ResourceType.allCases {
+            guard let micros = catalog.overageMicros[resource], micros > 0 else { continue }
+            let used = totals[resource]?.totalQuantity ?? 0
+            let included = catalog.includedQuantity(resource, months: months) ?? 0
+            guard used > included else { continue }
+            let over = used - included
+            guard let cents = Money.lineCents(quantity: over, unitMicros: micros) else {
+                throw BillingError.validation(field: "overage", reason: "\(resource.rawValue) overage is too large to bill")
+            }
+            lines.append(InvoiceLine(kind: .overage,
+                                     description: "\(resource.rawValue) usage beyond the \(included) included (\(RFC3339.formatDate(from)) – \(RFC3339.formatDate(to)))",
+                                     quantity: over, unitPriceMicros: micros, amountCents: cents))
+        }
+        return lines
     }
 
     /// Bills and rolls subscription `id` if its period ended by `cutoff`; otherwise does nothing.

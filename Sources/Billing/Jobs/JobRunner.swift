@@ -76,6 +76,11 @@ public struct JobRunner: Sendable {
                     count += 1
                     amount += Money.sum(p.lines.map(\.amountCents)) ?? 0
                 }
+                for sub in try SubscriptionStore.closingDue(conn, endedBy: cutoff, limit: jobSettings.maxPeriodsPerRun) {
+                    guard let p = try ClosingInvoice.plan(conn, sub, calendar: calendar), !p.lines.isEmpty else { continue }
+                    count += 1
+                    amount += Money.sum(p.lines.map(\.amountCents)) ?? 0
+                }
                 return (count, amount)
             }
             return (.ok, "dry run: nothing was written; only the first ended period of each subscription is previewed",
@@ -106,7 +111,28 @@ public struct JobRunner: Sendable {
                 }
             }
         }
-        let counts: [(String, Int64)] = [("invoices_created", invoices), ("amount_cents", amount), ("periods_rolled", rolled),
+        var closing: Int64 = 0
+        while steps < jobSettings.maxPeriodsPerRun {
+            let batch = try database.read { try SubscriptionStore.closingDue($0, endedBy: cutoff, limit: 100 + failures.count) }
+                .filter { failures[$0.id] == nil }
+            if batch.isEmpty { break }
+            for sub in batch {
+                steps += 1
+                do {
+                    let step = try database.write { conn in
+                        try ClosingInvoice.step(conn, subscriptionId: sub.id, cutoff: cutoff, calendar: calendar, now: now)
+                    }
+                    guard let step else {
+                        failures[sub.id] = "marked for a closing invoice but has no end date"
+                        continue
+                    }
+                    if step.invoiced { invoices += 1; closing += 1; amount += step.amountCents }
+                } catch {
+                    failures[sub.id] = String(describing: error)
+                }
+            }
+        }
+        let counts: [(String, Int64)] = [("invoices_created", invoices), ("closing_invoices", closing), ("amount_cents", amount), ("periods_rolled", rolled),
                                           ("subscriptions_ended", ended), ("trials_ended", trials), ("failures", Int64(failures.count))]
         if failures.isEmpty { return (.ok, nil, counts) }
         let detail = failures.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key): \($0.value)" }.joined(separator: "; ")

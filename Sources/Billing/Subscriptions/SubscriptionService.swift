@@ -198,6 +198,8 @@ public struct SubscriptionService: Sendable {
             guard var sub = found else { throw BillingError.notFound(id == nil ? "the tenant has no live subscription" : "subscription not found") }
             guard sub.status.isLive else { throw BillingError.conflict("the subscription has already ended (\(sub.status.rawValue))") }
             if immediately {
+                // What was used since the last advance invoice is billed by generate_invoices (ClosingInvoice).
+                if sub.status != .trial { try SubscriptionStore.markClosingDue(conn, id: sub.id, at: now) }
                 sub.status = .cancelled
                 sub.cancelledAt = now
                 sub.endedAt = now

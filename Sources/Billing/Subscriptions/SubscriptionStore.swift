@@ -36,6 +36,28 @@ enum SubscriptionStore {
             """, [.text(StoredTime.format(cutoff)), .integer(Int64(limit))]).map(decode)
     }
 
+    /// Subscriptions cancelled immediately whose closing invoice is due by `cutoff` (the billing job's second scan).
+    static func closingDue(_ conn: Connection, endedBy cutoff: Date, limit: Int) throws -> [Subscription] {
+        try conn.query("""
+            SELECT * FROM subscriptions WHERE closing_due_at IS NOT NULL AND closing_due_at <= ?
+            ORDER BY closing_due_at, id LIMIT ?
+            """, [.text(StoredTime.format(cutoff)), .integer(Int64(limit))]).map(decode)
+    }
+
+    /// When the closing invoice of subscription `id` becomes due, or nil when it has none pending.
+    static func closingDueAt(_ conn: Connection, id: String) throws -> Date? {
+        StoredTime.parse(try conn.queryOne("SELECT closing_due_at FROM subscriptions WHERE id = ?", [.text(id)])?.string("closing_due_at"))
+    }
+
+    /// Marks subscription `id` for a closing invoice covering its use up to `at`.
+    static func markClosingDue(_ conn: Connection, id: String, at: Date) throws {
+        try conn.run("UPDATE subscriptions SET closing_due_at = ? WHERE id = ?", [.text(StoredTime.format(at)), .text(id)])
+    }
+
+    static func clearClosingDue(_ conn: Connection, id: String) throws {
+        try conn.run("UPDATE subscriptions SET closing_due_at = NULL WHERE id = ?", [.text(id)])
+    }
+
     static func insert(_ conn: Connection, _ s: Subscription) throws {
         do {
             try conn.run("""
