@@ -1,19 +1,21 @@
 import Foundation
-import Synchronization
 
 /// IMF-fixdate (RFC 9110 §5.6.7) for the `Date` header, formatted at most once per second.
-final class HTTPDateCache: Sendable {
-    private let cached = Mutex<(second: Int, text: String)>((-1, ""))
+///
+/// Confined to the loop thread (no lock): a worker gets the date taken when its request was
+/// dispatched, which RFC 9110 §6.6.1 allows ("the best available approximation").
+final class HTTPDateCache {
+    private var second = -1
+    private var text = ""
 
     /// The current date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
     func now() -> String {
-        let second = Int(Date().timeIntervalSince1970)
-        return cached.withLock { cache in
-            if cache.second != second {
-                cache = (second, Self.format(epochSeconds: second))
-            }
-            return cache.text
+        let current = Int(Date().timeIntervalSince1970)
+        if current != second {
+            second = current
+            text = Self.format(epochSeconds: current)
         }
+        return text
     }
 
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday

@@ -1,18 +1,20 @@
+import Support
 import Synchronization
 
 /// Counters of this server for `/metrics`: requests by status, a latency histogram, open connections.
 public final class HTTPMetrics: Sendable {
     /// Prometheus default-style buckets in seconds.
     static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// Upper bounds of the buckets in nanoseconds, for the comparison on the hot path.
+    private static let bucketNanoseconds: [UInt64] = bucketBounds.map { UInt64($0 * 1e9) }
+    /// Status codes 100...599 are counted one by one; anything else shares a last slot (shown as status 0).
+    private static let statusRange = 100...599
 
-    private struct Requests {
-        var byStatus: [Int: UInt64] = [:]
-        var buckets = [UInt64](repeating: 0, count: HTTPMetrics.bucketBounds.count)
-        var count: UInt64 = 0
-        var sumSeconds: Double = 0
-    }
-
-    private let requests = Mutex(Requests())
+    // Lock-free: every worker records every request, so a mutex here was the server's bottleneck.
+    private let byStatus = AtomicCounters(count: statusRange.count + 1)
+    private let buckets = AtomicCounters(count: bucketBounds.count)
+    /// [0] requests, [1] summed duration in nanoseconds.
+    private let totals = AtomicCounters(count: 2)
     private let openConnections = Atomic<Int>(0)
     private let acceptedConnections = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
@@ -21,13 +23,10 @@ public final class HTTPMetrics: Sendable {
 
     /// Records a finished request.
     public func record(status: Int, durationNanoseconds: UInt64) {
-        let seconds = Double(durationNanoseconds) / 1e9
-        requests.withLock { r in
-            r.byStatus[status, default: 0] += 1
-            r.count += 1
-            r.sumSeconds += seconds
-            if let i = Self.bucketBounds.firstIndex(where: { seconds <= $0 }) { r.buckets[i] += 1 }
-        }
+        byStatus.add(Self.statusRange.contains(status) ? status - Self.statusRange.lowerBound : Self.statusRange.count)
+        totals.add(0)
+        totals.add(1, durationNanoseconds)
+        if let i = Self.bucketNanoseconds.firstIndex(where: { durationNanoseconds <= $0 }) { buckets.add(i) }
     }
 
     func connectionOpened() {
@@ -42,28 +41,38 @@ public final class HTTPMetrics: Sendable {
     public var openConnectionCount: Int { openConnections.load(ordering: .relaxed) }
     /// Requests answered 503 because the worker queue was full.
     public var rejectedCount: Int { rejected.load(ordering: .relaxed) }
-    /// Requests answered so far, by status code.
-    public var requestsByStatus: [Int: UInt64] { requests.withLock { $0.byStatus } }
+    /// Requests answered so far, by status code (codes outside 100...599 are counted under 0).
+    public var requestsByStatus: [Int: UInt64] {
+        var out: [Int: UInt64] = [:]
+        for i in 0..<byStatus.count where byStatus[i] > 0 {
+            out[i < Self.statusRange.count ? i + Self.statusRange.lowerBound : 0] = byStatus[i]
+        }
+        return out
+    }
 
     /// The Prometheus text exposition (version 0.0.4) of every counter here.
     public func renderPrometheus() -> String {
-        let r = requests.withLock { $0 }
+        let statuses = requestsByStatus
+        let bucketCounts = (0..<buckets.count).map { buckets[$0] }
+        // Counters are read one by one while workers record: never let +Inf fall below the last bucket.
+        let count = max(totals[0], bucketCounts.reduce(0, +))
+        let sumSeconds = Double(totals[1]) / 1e9
         var out = ""
         out += "# HELP billing_http_requests_total HTTP requests answered, by status code.\n"
         out += "# TYPE billing_http_requests_total counter\n"
-        for (status, count) in r.byStatus.sorted(by: { $0.key < $1.key }) {
+        for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {
             out += "billing_http_requests_total{status=\"\(status)\"} \(count)\n"
         }
         out += "# HELP billing_http_request_duration_seconds Time from complete request to encoded response.\n"
         out += "# TYPE billing_http_request_duration_seconds histogram\n"
         var cumulative: UInt64 = 0
         for (i, bound) in Self.bucketBounds.enumerated() {
-            cumulative += r.buckets[i]
+            cumulative += bucketCounts[i]
             out += "billing_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
         }
-        out += "billing_http_request_duration_seconds_bucket{le=\"+Inf\"} \(r.count)\n"
-        out += "billing_http_request_duration_seconds_sum \(r.sumSeconds)\n"
-        out += "billing_http_request_duration_seconds_count \(r.count)\n"
+        out += "billing_http_request_duration_seconds_bucket{le=\"+Inf\"} \(count)\n"
+        out += "billing_http_request_duration_seconds_sum \(sumSeconds)\n"
+        out += "billing_http_request_duration_seconds_count \(count)\n"
         out += "# HELP billing_http_open_connections Client connections currently open.\n"
         out += "# TYPE billing_http_open_connections gauge\n"
         out += "billing_http_open_connections \(openConnectionCount)\n"

@@ -3,8 +3,9 @@ import Support
 
 extension ServerLoop {
     /// Runs on a worker thread: calls the responder, encodes, hands bytes to the loop, records
-    /// metrics and the access log. Never touches the socket.
-    func respond(to request: HTTPRequest, keepAlive requestedKeepAlive: Bool, key: UInt64) {
+    /// metrics and the access log. Never touches the socket. `date` is the `Date` header value,
+    /// taken on the loop thread at dispatch.
+    func respond(to request: HTTPRequest, keepAlive requestedKeepAlive: Bool, key: UInt64, date: String) {
         let started = monotonicNanoseconds()
         let response = responder.respond(to: request)
         let framing = HTTPResponseEncoder.framing(for: response, version: request.version)
@@ -12,7 +13,7 @@ extension ServerLoop {
         if case .untilClose = framing { keepAlive = false }
         var out = HTTPResponseEncoder.encodeHead(
             response, framing: framing, version: request.version, keepAlive: keepAlive,
-            date: dates.now(), requestId: request.requestId)
+            date: date, requestId: request.requestId)
         let sendBody = request.method != .HEAD
         var bodyBytes = 0
         switch response.body {

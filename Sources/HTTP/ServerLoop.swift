@@ -105,7 +105,7 @@ final class RequestIdGenerator: Sendable {
 ///
 /// Thread confinement: everything here runs on the loop thread except `post(_:)` and
 /// `requestShutdown()`, which workers and other threads call; those touch only the mailbox
-/// (a Mutex), an Atomic and the eventfd wake-up.
+/// (lock-free), an Atomic and the eventfd wake-up.
 final class ServerLoop: @unchecked Sendable {
     static let listenerKey = UInt64.max - 1
     private static let readChunk = 64 * 1024
@@ -127,7 +127,7 @@ final class ServerLoop: @unchecked Sendable {
     private let sweepInterval: UInt64
 
     // Shared with other threads.
-    private let mailbox = Mutex<[Completion]>([])
+    private let mailbox = CompletionMailbox()
     private let shutdownRequested = Atomic<Bool>(false)
 
     // Loop thread only.
@@ -167,12 +167,7 @@ final class ServerLoop: @unchecked Sendable {
 
     /// Hands bytes (and possibly the end of a response) from a worker to the loop.
     func post(_ completion: Completion) {
-        let wasEmpty = mailbox.withLock { box in
-            let empty = box.isEmpty
-            box.append(completion)
-            return empty
-        }
-        if wasEmpty { queue.wake() }
+        if mailbox.post(completion) { queue.wake() }
     }
 
     func requestShutdown() {
@@ -342,8 +337,9 @@ final class ServerLoop: @unchecked Sendable {
                 connection.outbound.append(contentsOf: bytes)
             case .dispatch(let request, let keepAlive):
                 let key = connection.key
+                let date = dates.now()
                 let accepted = pool.submit { [self] in
-                    self.respond(to: request, keepAlive: keepAlive, key: key)
+                    self.respond(to: request, keepAlive: keepAlive, key: key, date: date)
                 }
                 if accepted {
                     connection.inFlight = true
@@ -458,13 +454,7 @@ final class ServerLoop: @unchecked Sendable {
     // MARK: - Worker hand-back
 
     private func drainMailbox() {
-        let completions: [Completion] = mailbox.withLock { box in
-            guard !box.isEmpty else { return [] }
-            let taken = box
-            box.removeAll(keepingCapacity: true)
-            return taken
-        }
-        for completion in completions {
+        for completion in mailbox.takeAll() {
             let index = Int(completion.key & 0xffff_ffff)
             guard index < connections.count, let connection = connections[index], connection.key == completion.key else {
                 completion.gate?.fail()

@@ -69,3 +69,14 @@ static inline int csl_stat(const char *path, int64_t *size, int64_t *mtime_ns, i
     *is_reg = S_ISREG(st.st_mode) ? 1 : 0;
     return 0;
 }
+
+// --- Relaxed atomic counters ------------------------------------------------------------
+// For statistics written by many threads: a lock-free add instead of a contended mutex.
+
+static inline void csl_counter_add(uint64_t *counter, uint64_t value) {
+    __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t csl_counter_load(const uint64_t *counter) {
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
