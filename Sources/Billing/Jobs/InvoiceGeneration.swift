@@ -74,8 +74,10 @@ enum InvoiceGeneration {
     static func overageLines(_ conn: Connection, _ sub: Subscription, catalog: Billing.Plan, from: Date, to: Date,
                              calendar: BillingCalendar) throws -> [InvoiceLine] {
         let months = sub.billingCycle.months ?? 1
-        let totals = try UsageQueries.totals(conn, tenantId: sub.tenantId, fromMillis: Int64(from.timeIntervalSince1970) * 1000,
-                                             toMillis: Int64(to.timeIntervalSince1970) * 1000, calendar: calendar)
+        // To the millisecond, as events are stored: an immediate cancellation ends mid-second, and usage in
+        // that second before it is billed (truncating to whole seconds dropped it).
+        let millis = { (d: Date) in Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
+        let totals = try UsageQueries.totals(conn, tenantId: sub.tenantId, fromMillis: millis(from), toMillis: millis(to), calendar: calendar)
         var lines: [InvoiceLine] = []
         for resource in ResourceType.allCases {
             guard let micros = catalog.overageMicros[resource], micros > 0 else { continue }

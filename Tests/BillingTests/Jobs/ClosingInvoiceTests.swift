@@ -56,6 +56,21 @@ struct ClosingInvoiceTests {
         #expect(try closingMarks(w) == 0)
     }
 
+    /// Found by Tests/fault/crash_invoices.py: usage and the cancellation in the same second left the usage unbilled.
+    @Test func immediateCancel_BillsUsageInTheSecondBeforeTheCancellation() throws {
+        let w = try BillingTestWorld(now: "2026-01-31T12:00:00Z")
+        let t = try w.makeTenant()
+        _ = try subscribe(w, t)
+        try w.addUsage(t, .message, quantity: 10_500, at: "2026-02-15T00:00:00.500Z")
+        try w.addUsage(t, .message, quantity: 7, at: "2026-02-15T00:00:00.875Z")  // after the cancellation: not billed
+        w.set("2026-02-15T00:00:00.750Z")
+        _ = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
+        w.set("2026-02-15T02:00:00Z")
+        #expect(try w.jobs().run(.generateInvoices, trigger: .cli).counts.first { $0.0 == "closing_invoices" }?.1 == 1)
+        let closing = try invoices(w, t).last!
+        #expect(closing.lines.map(\.quantity) == [500] && closing.amountCents == 500)
+    }
+
     @Test func immediateCancel_BillsPendingProrations() throws {
         let w = try BillingTestWorld(now: "2026-02-01T00:00:00Z")
         let t = try w.makeTenant()
