@@ -33,20 +33,26 @@ release: deps
 run: release
 	./.build/release/billing-server serve
 
-## The whole suite: unit and socket-level tests, crash safety (kill -9), the dashboard in
-## headless Chromium, a short soak, and a short fuzzing run of the HTTP and JSON parsers.
+## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
+## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
+## short fuzzing run of the HTTP and JSON parsers.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Tests/fault/crash_test.py --rounds 5
+	python3 Tests/fault/crash_webhooks.py --rounds 5 --invoices 60
+	python3 Tests/fault/crash_invoices.py --rounds 4 --subscriptions 600
 	python3 Tests/fault/soak.py --seconds 20 --rate 200
 	Tests/e2e/run.sh
 	Tests/Fuzz/run.sh 10
 
-## Longer fault runs: 25 kill -9 rounds, then 10 minutes of mixed traffic under slow-client attacks.
+## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
+## then 10 minutes of mixed traffic under slow-client attacks.
 soak: build
 	$(call apt_install,slowhttptest)
 	python3 Tests/fault/crash_test.py --rounds 25
+	python3 Tests/fault/crash_webhooks.py --rounds 25 --invoices 200
+	python3 Tests/fault/crash_invoices.py --rounds 25 --subscriptions 4000
 	python3 Tests/fault/soak.py --seconds 600 --slow
 
 ## Longer fuzzing of the HTTP and JSON parsers (FUZZ_SECONDS per target, default 600).

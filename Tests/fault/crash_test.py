@@ -9,38 +9,15 @@
 
 Usage: Tests/fault/crash_test.py [--rounds 20] [--binary .build/debug/billing-server]
 """
-import argparse, http.client, json, os, random, re, signal, sqlite3, subprocess, sys, tempfile, threading, time, uuid
+import argparse, os, random, sqlite3, tempfile, threading, time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SUPER_KEY = "bsk_crash_test_" + uuid.uuid4().hex
+import harness
 
-
-def start(db_path, port):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "/dev/null", "PORT": str(port), "LOG_LEVEL": "error",
-           "DATABASE_PATH": db_path, "MIGRATIONS_DIR": os.path.join(ROOT, "migrations"), "PUBLIC_DIR": os.path.join(ROOT, "public"),
-           "ADMIN_API_KEY": SUPER_KEY, "WORKER_THREADS": "16"}
-    proc = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in proc.stdout:
-        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc, int(m.group(1))
-    raise SystemExit("server did not start")
+SERVER = None  # harness.Server: the port changes on every restart, the key does not
 
 
 def call(port, action, body=None, timeout=5, **query):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    q = "".join(f"&{k}={v}" for k, v in query.items())
-    headers = {"Authorization": f"Bearer {SUPER_KEY}"}
-    if body is None:
-        conn.request("GET", f"/admin-api?action={action}{q}", headers=headers)
-    else:
-        headers["Content-Type"] = "application/json"
-        conn.request("POST", f"/admin-api?action={action}{q}", json.dumps(body), headers)
-    r = conn.getresponse()
-    data = json.loads(r.read() or b"null")
-    conn.close()
-    return r.status, data
+    return harness.call(port, SERVER.key, action, body, timeout=timeout, **query)
 
 
 def send_once(port, tenant, kind, key, q):
@@ -94,18 +71,17 @@ class Client(threading.Thread):
 
 
 def main():
-    global BINARY
+    global SERVER
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--clients", type=int, default=6)
-    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "billing-server"))
+    ap.add_argument("--binary", default=harness.DEFAULT_BINARY)
     args = ap.parse_args()
-    BINARY = args.binary
     random.seed(int(os.environ.get("CRASH_SEED", "7")))
     with tempfile.TemporaryDirectory() as d:
         db = os.path.join(d, "billing.sqlite")
-        port = random.randint(20000, 40000)
-        proc, port = start(db, port)
+        SERVER = harness.Server(args.binary, db, harness.free_port())
+        port = SERVER.start()
         status, t = call(port, "create_tenant", {"name": "Crash Co"})
         tenant = t["data"]["id"]
         call(port, "set_quota", {"tenant_id": tenant, "resource_type": "tool_call", "period": "total", "limit_value": 400, "is_hard_limit": True})
@@ -115,10 +91,9 @@ def main():
             c.start()
         for round in range(args.rounds):
             time.sleep(random.uniform(0.2, 0.8))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            SERVER.kill9()
             state["port"] = None
-            proc, port = start(db, port)
+            port = SERVER.start()
             state["port"] = port
         time.sleep(0.5)
         for c in clients:
@@ -138,13 +113,12 @@ def main():
                 except Exception:
                     time.sleep(0.05)
         status, dry = call(port, "aggregate_tenant_usage", {"tenant_id": tenant, "dry_run": True})
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+        SERVER.stop()
 
         conn = sqlite3.connect(db)
         stored = dict(conn.execute("SELECT idempotency_key, quantity FROM usage_logs WHERE tenant_id = ?", (tenant,)).fetchall())
         dupes = conn.execute("SELECT count(*) - count(DISTINCT idempotency_key) FROM usage_logs").fetchone()[0]
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        integrity = harness.integrity(db)
         total_rollup = conn.execute("SELECT coalesce(sum(total_quantity), 0) FROM tenant_usage WHERE period_type = 'total' AND tenant_id = ?", (tenant,)).fetchone()[0]
         raw_total = conn.execute("SELECT coalesce(sum(quantity), 0) FROM usage_logs WHERE tenant_id = ?", (tenant,)).fetchone()[0]
         tool_total = conn.execute("SELECT coalesce(sum(quantity), 0) FROM usage_logs WHERE resource_type = 'tool_call'").fetchone()[0]
@@ -168,12 +142,9 @@ def main():
             problems.append(f"aggregate dry run found {dry['data']['mismatches']} mismatching rollup rows")
         if tool_total > 400:
             problems.append(f"hard limit 400 exceeded: {tool_total}")
-        print(f"rounds={args.rounds} acked={len(acked)} stored={len(stored)} unacked_left={unacked_left} "
-              f"refused={sum(c.refused for c in clients)} tool_call_total={tool_total} rollup_total={total_rollup} raw_total={raw_total} integrity={integrity}")
-        if problems:
-            print("FAIL:\n  " + "\n  ".join(problems))
-            sys.exit(1)
-        print("OK")
+        harness.report(f"rounds={args.rounds} acked={len(acked)} stored={len(stored)} unacked_left={unacked_left} "
+                       f"refused={sum(c.refused for c in clients)} tool_call_total={tool_total} rollup_total={total_rollup} raw_total={raw_total} integrity={integrity}",
+                       problems)
 
 
 if __name__ == "__main__":
