@@ -211,7 +211,7 @@ def main():
         setup_seconds = time.time() - started
 
         state = {"port": server.port}
-        stream = Stream(invoices, duration=max(1.0, args.rounds * 0.55))
+        stream = Stream(invoices, duration=max(1.0, args.rounds * 0.4))
         stream.start = time.time()
         senders = [Sender(stream, state, args.dup_rate) for _ in range(args.senders)]
         for s in senders:
