@@ -64,6 +64,9 @@ public struct AdminResponder: HTTPResponder {
                                message: "cookie-authenticated changes must send X-Requested-With or a JSON content type")
             }
         }
+        if let name = request.queryNamesWithInvalidUTF8.first {
+            throw APIError.validation(name, "must be valid UTF-8 (its percent-escapes decode to invalid bytes)")
+        }
         let params = Params(query: request.queryItems, body: try Self.decodeBody(request))
         let tenantId = try resolveTenant(action.scope, params: params, principal: principal)
         if let tenantId { logFields.append(("tenant", tenantId)) }

@@ -42,6 +42,9 @@ public struct HTTPRequest: Sendable {
         self.query = query
     }
 
+    /// Names of query items whose percent-escapes decode to invalid UTF-8 (in `queryItems` the bad bytes became U+FFFD).
+    public var queryNamesWithInvalidUTF8: [String] { HTTPTarget.queryNamesWithInvalidUTF8(target) }
+
     /// Whether the client asked to keep the connection open (RFC 9112 §9.3).
     public var wantsKeepAlive: Bool {
         let tokens = headers.values("Connection").flatMap { $0.split(separator: ",") }.map {

@@ -51,10 +51,35 @@ enum HTTPTarget {
         return items
     }
 
+    /// Names of the query items of `target` whose name or value percent-decodes to bytes that are not
+    /// UTF-8 (`split` decodes those leniently, with U+FFFD in place of the bad bytes).
+    static func queryNamesWithInvalidUTF8(_ target: String) -> [String] {
+        guard let q = target.firstIndex(of: "?") else { return [] }
+        var names: [String] = []
+        for part in target[target.index(after: q)...].split(separator: "&", omittingEmptySubsequences: true) {
+            let eq = part.firstIndex(of: "=") ?? part.endIndex
+            let name = part[part.startIndex..<eq]
+            let value = eq == part.endIndex ? Substring("") : part[part.index(after: eq)...]
+            if !decodesToUTF8(name) || !decodesToUTF8(value) { names.append(percentDecode(name, plusAsSpace: true) ?? String(name)) }
+        }
+        return names
+    }
+
+    /// False when `text`'s percent-escapes decode to bytes that are not UTF-8 (a broken escape is kept as text).
+    static func decodesToUTF8(_ text: Substring) -> Bool {
+        guard text.utf8.contains(37), let bytes = percentDecodedBytes(text, plusAsSpace: true) else { return true }
+        return String(validating: bytes, as: UTF8.self) != nil
+    }
+
     /// Decodes `%XX` escapes (and `+` when asked); nil on a malformed escape.
     static func percentDecode(_ text: Substring, plusAsSpace: Bool) -> String? {
+        if !text.utf8.contains(where: { $0 == 37 || (plusAsSpace && $0 == 43) }) { return String(text) }
+        return percentDecodedBytes(text, plusAsSpace: plusAsSpace).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes `%XX` escapes (and `+` when asked) stand for; nil on a malformed escape.
+    static func percentDecodedBytes(_ text: Substring, plusAsSpace: Bool) -> [UInt8]? {
         let utf8 = text.utf8
-        if !utf8.contains(where: { $0 == 37 || (plusAsSpace && $0 == 43) }) { return String(text) }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var i = utf8.startIndex
@@ -72,7 +97,7 @@ enum HTTPTarget {
                 i = utf8.index(after: i)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func hexValue(_ c: UInt8) -> UInt8? {

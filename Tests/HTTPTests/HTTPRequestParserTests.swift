@@ -151,6 +151,13 @@ struct HTTPRequestParserTests {
         #expect(r?.queryItems.map(\.name) == ["action", "name", "flag", "x"])
     }
 
+    @Test func request_NamesQueryItems_WhosePercentEscapesAreNotUTF8() {
+        let r = HTTPRequest(target: "/admin-api?action=x&ok=%C3%A9&bad=a%FF%FEb&n%C3=1&broken=%ZZ&plus=a+b")
+        #expect(r.query["bad"] == "a\u{FFFD}\u{FFFD}b")
+        #expect(r.queryNamesWithInvalidUTF8 == ["bad", "n\u{FFFD}"])
+        #expect(HTTPRequest(target: "/admin-api?action=x&name=J+Doe").queryNamesWithInvalidUTF8.isEmpty)
+    }
+
     @Test func parser_SignalsExpectContinue_WhenBodyNotYetSent() {
         let events = parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
         guard case .headReceived(let expect)? = events.first else {
