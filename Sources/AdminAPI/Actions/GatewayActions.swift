@@ -103,7 +103,8 @@ enum GatewayActions {
         var month = try field("expiry_month", { digits($0, 1...2) && (1...12).contains(Int($0) ?? 0) }, "must be a month 1 to 12")
         if month.count == 1 { month = "0" + month }
         let year = try field("expiry_year", { digits($0, 4...4) }, "must be a four-digit year")
-        let holder = try field("holder_name", { !$0.trimmingCharacters(in: .whitespaces).isEmpty && $0.count <= 200 }, "must be 1 to 200 characters")
+        let holder = try field("holder_name", { !$0.trimmingCharacters(in: .whitespaces).isEmpty && $0.count <= 200 && !Params.containsControlCharacters($0) },
+                               "must be 1 to 200 characters without control characters")
         return CardDetails(holderName: holder, number: number, expiryMonth: month, expiryYear: year, cvv: cvv)
     }
 
@@ -114,6 +115,7 @@ enum GatewayActions {
             switch o[key] {
             case .string(let v)? where !v.trimmingCharacters(in: .whitespaces).isEmpty:
                 guard v.count <= 200 else { throw APIError.validation("holder.\(key)", "must be at most 200 characters") }
+                guard !Params.containsControlCharacters(v) else { throw APIError.validation("holder.\(key)", "must not contain control characters") }
                 return v
             case nil, .null?:
                 if required { throw APIError.validation("holder.\(key)", "is required") }

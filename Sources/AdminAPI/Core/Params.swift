@@ -39,17 +39,20 @@ public struct Params: Sendable {
         case .body(.string(let s))?: raw = s
         case .body(let other)?: throw APIError.validation(name, "must be a string, got \(other.typeName)")
         }
-        // Control characters are single bytes in UTF-8 (no multi-byte sequence contains a byte < 0x80),
-        // so scanning bytes finds them all.
-        if raw.utf8.contains(where: { ($0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09) || $0 == 0x7F }) {
-            throw APIError.validation(name, "must not contain control characters")
-        }
+        if Self.containsControlCharacters(raw) { throw APIError.validation(name, "must not contain control characters") }
         // A string has at most as many characters as bytes: count characters only when it could matter.
         if raw.utf8.count > maxLength, raw.count > maxLength {
             throw APIError.validation(name, "must be at most \(maxLength) characters")
         }
         if !allowEmpty, raw.trimmingCharacters(in: .whitespaces).isEmpty { throw APIError.validation(name, "must not be empty") }
         return raw
+    }
+
+    /// Whether `text` holds a control character other than tab, CR and LF (NUL included).
+    public static func containsControlCharacters(_ text: String) -> Bool {
+        // Control characters are single bytes in UTF-8 (no multi-byte sequence contains a byte < 0x80),
+        // so scanning bytes finds them all.
+        text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09) || $0 == 0x7F })
     }
 
     public func requiredString(_ name: String, maxLength: Int = 1000) throws -> String {
