@@ -88,15 +88,16 @@ public struct UserService: Sendable {
                     throw BillingError.forbidden("only a super-admin can move a user to another tenant")
                 }
                 if let t = tenantChange, try TenantRepository(conn: conn).find(id: t) == nil {
-                    throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
+                    throw BillingError.validation(field: "new_tenant_id", reason: "no such tenant")
                 }
                 user.tenantId = tenantChange
                 changes["tenant_id"] = JSON(tenantChange)
             }
+            // The update's tenant travels in `new_tenant_id`, so that is the field to name.
             if user.role == .superAdmin, user.tenantId != nil {
-                throw BillingError.validation(field: "tenant_id", reason: "must be null for super-admin users")
+                throw BillingError.validation(field: "new_tenant_id", reason: "must be null for super-admin users")
             }
-            if user.role != .superAdmin, user.tenantId == nil { throw BillingError.missing("tenant_id") }
+            if user.role != .superAdmin, user.tenantId == nil { throw BillingError.missing("new_tenant_id") }
             if let name { user.name = name; changes["name"] = JSON(name) }
             if let email {
                 if try conn.queryOne("SELECT 1 FROM users WHERE email = ? AND id <> ?", [.text(email), .text(id)]) != nil {
