@@ -18,6 +18,10 @@ public struct ApplicationSettings: Sendable {
     public var version = "0.1.0"
     /// The Asaas integration (`ASAAS_*`).
     public var asaas = AsaasSettings()
+    /// Whether `start()` launches the background writers: the maintenance loop (API-key `last_used_at`
+    /// flushes), the job scheduler and the webhook delivery loop. Only tests that compare database
+    /// snapshots turn this off; `run()` still flushes `last_used_at` at shutdown.
+    public var runsBackgroundTasks = true
 
     public init() {}
 }
@@ -31,6 +35,7 @@ public final class Application: Sendable {
     public let bootstrap: Bootstrap.Outcome
     let logger: Logger
     let maintenance: MaintenanceLoop
+    let runsBackgroundTasks: Bool
 
     public init(settings: ApplicationSettings, logger: Logger, clock: any WallClock = SystemClock()) throws {
         let directory = (settings.databasePath as NSString).deletingLastPathComponent
@@ -66,11 +71,13 @@ public final class Application: Sendable {
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsBox.set(server.metrics)
         maintenance = MaintenanceLoop(services: services, logger: logger)
+        runsBackgroundTasks = settings.runsBackgroundTasks
     }
 
     /// Binds and starts serving; returns once listening.
     public func start() throws {
         try server.start()
+        guard runsBackgroundTasks else { return }
         maintenance.start()
         services.jobScheduler.start()
         services.webhookLoop.start()
