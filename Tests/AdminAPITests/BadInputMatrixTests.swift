@@ -3,105 +3,117 @@ import Storage
 import Support
 import Testing
 
-/// Generated from the action table: every action gets wrong methods, non-object bodies and hostile
-/// values for every parameter name the API uses. Never a 5xx, and a 4xx leaves the database unchanged.
-@Suite(.serialized) struct BadInputMatrixTests {
-    static let fieldNames = [
-        "id", "tenant_id", "name", "slug", "status", "plan", "billing_email", "settings", "email", "password", "role",
-        "new_tenant_id", "expires_at", "resource_type", "quantity", "resource_id", "metadata", "idempotency_key",
-        "occurred_at", "enforce", "events", "period", "period_type", "limit_value", "is_hard_limit",
-        "notification_threshold", "start_date", "end_date", "interval", "fill_zeros", "limit", "offset", "cursor",
-        "before", "dry_run", "plan_type", "billing_cycle", "price_cents", "currency", "trial_days", "trial_ends_at",
-        "start_date", "immediately", "amount_cents", "due_date", "line_items", "billing_details", "notes",
-        "subscription_id", "format", "type", "is_default", "token", "card_brand", "card_last4", "priority", "subject",
-        "message", "url", "event_types", "billing_type", "job", "name", "event_action", "search", "unread_only",
-    ]
-
-    static let hostileValues: [JSON] = [
-        .int(Int64.max), .int(-1), .double(1e308), .double(-0.5), .string("NaN"), .string("a\u{0}b"),
-        .string(String(repeating: "x", count: 100_000)), .string("' OR 1=1 --"), .string("<script>alert(1)</script>"),
-        .array([.null]), .object(["$gt": ""]), .bool(true), .null, .string(""), .string("2026-02-30"),
-        .string("00000000-0000-0000-0000-000000000000"),
-    ]
-
-    /// Write units the database has committed; a refused call (4xx) must not add any.
-    static func committedWrites(_ server: TestServer) -> Int {
-        let s = server.app.services.database.writerStatistics
-        return s.units - s.failedUnits
+/// The bad-input matrix, generated from the action table and one valid example per action
+/// (`ActionExamples`): every field of every example missing, null, of the wrong type, out of range,
+/// no enum value, with NUL, 64 KB or 1 MB long, with invalid UTF-8; wrong methods, non-object and oversized
+/// bodies. Never a 5xx, a validation error names the field, and a refused request changes no row
+/// of any table (`DatabaseSnapshot`).
+@Suite struct BadInputMatrixTests {
+    @Test func databaseSnapshot_ChangesWithAnyRow_IncludingBackgroundBookkeeping() throws {
+        let fixture = try MatrixFixture()
+        let services = fixture.server.app.services
+        let snapshotter = DatabaseSnapshotter(services.database)
+        let before = try snapshotter.take()
+        #expect(try snapshotter.take() == before)
+        let other = fixture.otherTenant
+        try services.database.write { try $0.run("UPDATE tenants SET name = name || '.' WHERE id = ?", [.text(other)]) }
+        let renamed = try snapshotter.take()
+        #expect(renamed.changedTables(since: before) == ["tenants"])
+        // Keys used by the fixture wait in memory for the maintenance loop, which the fixture does not run.
+        try services.apiKeys.flushLastUsed()
+        #expect(try snapshotter.take().changedTables(since: renamed) == ["api_keys"])
     }
 
-    /// The values tried one field at a time (the full list is tried with every field set at once).
-    static let perFieldValues: [JSON] = [.int(Int64.max), .string("a\u{0}b"), .object(["$gt": ""])]
+    @Test func everyAction_HasAnExample_ThatSucceeds() throws {
+        let fixture = try MatrixFixture()
+        let examples = ActionExamples.all(fixture)
+        let table = fixture.server.app.table
+        #expect(Set(examples.map(\.action)).count == examples.count, "an action has two examples")
+        #expect(Set(examples.map(\.action)) == Set(table.names), "actions without an example: \(Set(table.names).subtracting(examples.map(\.action)).sorted()); examples of no action: \(Set(examples.map(\.action)).subtracting(table.names).sorted())")
+        for example in examples {
+            guard let action = table.actions[example.action] else { continue }
+            let r = try example.request(try example.makeParams(), fixture: fixture, isPost: action.methods.contains(.POST)).send(fixture.server.client)
+            #expect(example.succeeded(r), "\(example.action) example → \(r.status) \(r.text.prefix(300))")
+        }
+    }
 
-    @Test func everyAction_RefusesWrongMethodsAndHostileInput_WithoutServerErrors() throws {
-        let server = try TestServer()
-        let tenant = try server.makeTenant("Matrix Co")
-        let admin = try server.makeKey(role: "admin", tenant: tenant)
-        let names = server.app.table.names
-        #expect(names.count > 20)
-        var failures: [String] = []
-        /// `retry` re-sends the same request: background bookkeeping (key last-used flushes, the job
-        /// scheduler) also commits, so a write is blamed on the request only if it happens twice.
-        func check(_ label: String, before: Int, _ r: TestResponse, retry: () throws -> TestResponse) throws {
-            // 501 (PDF not built) and 503 gateway_disabled (Asaas off in tests, as SPEC §9 prescribes) are honest answers.
-            if r.status >= 500, r.status != 501, r.errorCode != "gateway_disabled" { failures.append("\(label) → \(r.status) \(r.text.prefix(200))") }
-            // 413/414/431 are answered by the HTTP layer before any handler runs; the slow drain of a
-            // multi-megabyte refused body leaves room for background commits, so they are not compared.
-            if r.status >= 400, ![413, 414, 431].contains(r.status), Self.committedWrites(server) != before {
-                let again = Self.committedWrites(server)
-                let second = try retry()
-                if second.status >= 400, Self.committedWrites(server) != again { failures.append("\(label) → \(r.status) but wrote to the database") }
-            }
-            if r.status == 400, r.errorCode == "validation_failed", r.json["error"]?["fields"]?.objectValue?.count ?? 0 == 0 {
-                failures.append("\(label): validation_failed without naming a field")
-            }
-        }
-        func send(_ name: String, isPost: Bool, key: String, _ body: JSONObject) throws -> TestResponse {
-            if isPost { return try server.call(name, key: key, body: .object(body)) }
-            var query: [String: String] = [:]
-            for (k, v) in body { query[k] = v.stringValue ?? v.serializedString() }
-            return try server.call(name, key: key, query: query)
-        }
-        for name in names {
-            let action = try #require(server.app.table.actions[name])
+    @Test func everyField_IsRefusedByName_WhenSpoiled_AndRefusalsWriteNothing() throws {
+        let fixture = try MatrixFixture()
+        let judge = try MatrixJudge(fixture.server)
+        var mutationCount = 0
+        for example in ActionExamples.all(fixture) {
+            guard let action = fixture.server.app.table.actions[example.action] else { continue }
             let isPost = action.methods.contains(.POST)
-            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] where !action.methods.map(\.rawValue).contains(method) {
-                let r = try server.call(name, key: server.superKey, method: method)
-                if r.status != 405 || r.header("Allow") == nil { failures.append("\(name) \(method) → \(r.status)") }
-            }
-            if isPost {
-                for raw in ["[]", "\"text\"", "42", "null", "{\"a\":", "{}x", "{\"a\":1,\"a\":2}"] {
-                    let before = Self.committedWrites(server)
-                    let r = try server.client.request("POST", "/admin-api?action=\(name)",
-                                                      headers: [("Authorization", "Bearer \(server.superKey)"), ("Content-Type", "application/json")],
-                                                      body: Array(raw.utf8))
-                    try check("\(name) body \(raw)", before: before, r) { r }
-                    if r.status != 400 { failures.append("\(name) body \(raw) → \(r.status), expected 400") }
-                }
-            }
-            // Super-admin calls aim at a fresh victim tenant (a hostile `id: null` falls back to
-            // `tenant_id` and may legitimately delete or suspend it); the admin key's tenant stays intact.
-            let victim = try server.makeTenant("Victim \(name)")
-            for key in [server.superKey, admin] {
-                for value in Self.hostileValues {
-                    var body = JSONObject()
-                    for field in Self.fieldNames { body[field] = value }
-                    if key == server.superKey { body["tenant_id"] = .string(victim) }
-                    let before = Self.committedWrites(server)
-                    try check("\(name) every field = \(value.serializedString().prefix(30))", before: before,
-                              try send(name, isPost: isPost, key: key, body)) { try send(name, isPost: isPost, key: key, body) }
-                }
-            }
-            for field in Self.fieldNames {
-                for value in Self.perFieldValues {
-                    var body: JSONObject = [field: value]
-                    if field != "tenant_id" { body["tenant_id"] = .string(victim) }
-                    let before = Self.committedWrites(server)
-                    try check("\(name) \(field)=\(value.serializedString().prefix(30))", before: before,
-                              try send(name, isPost: isPost, key: server.superKey, body)) { try send(name, isPost: isPost, key: server.superKey, body) }
+            var params = try example.makeParams()
+            try judge.resync()
+            let key = example.authenticated ? fixture.server.superKey : nil
+            for mutation in BadInputMutations.all(for: example, params: params, isPost: isPost, key: key) {
+                mutationCount += 1
+                let r = try judge.check(mutation.label, mutation.build(params), field: mutation.field,
+                                        orNamed: example.reportedAs[mutation.field.description], mustRefuse: mutation.mustRefuse)
+                if example.usesUpTarget, (200...299).contains(r.status) {
+                    params = try example.makeParams()
+                    try judge.resync()
                 }
             }
         }
-        #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(40).joined(separator: "\n"))")
+        #expect(mutationCount > 1500)
+        #expect(fixture.unexpectedErrorLogLines.isEmpty, "\(fixture.unexpectedErrorLogLines.prefix(10))")
+        #expect(judge.failures.isEmpty, "\(judge.failures.count) of \(judge.requestCount) failed:\n\(judge.failures.prefix(60).joined(separator: "\n"))")
+    }
+
+    @Test func everyAction_RefusesWrongMethods_NonObjectBodies_AndOversizedRequests() throws {
+        let fixture = try MatrixFixture()
+        let judge = try MatrixJudge(fixture.server)
+        let superKey = fixture.server.superKey
+        for example in ActionExamples.all(fixture) {
+            guard let action = fixture.server.app.table.actions[example.action] else { continue }
+            let name = example.action
+            let params = try example.makeParams()
+            try judge.resync()
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] where !action.methods.map(\.rawValue).contains(method) {
+                let r = try judge.check("\(name) as \(method)", MatrixRequest(method: method, action: name, key: superKey), field: nil, mustRefuse: true)
+                if r.status != 405 || r.header("Allow") == nil { judge.fail("\(name) \(method) → \(r.status) without 405 + Allow") }
+            }
+            let method = action.methods.contains(.POST) ? "POST" : "GET"
+            for raw in ["[]", "[{}]", "\"text\"", "42", "-1", "true", "null", "{\"a\":", "{}x", "{\"a\":1,\"a\":2}", "1e400"] {
+                let request = MatrixRequest(method: method, action: name, key: superKey, body: Array(raw.utf8))
+                let r = try judge.check("\(name) body \(raw)", request, field: nil, mustRefuse: true)
+                if r.status != 400 || r.errorCode != "invalid_json" { judge.fail("\(name) body \(raw) → \(r.status) \(r.errorCode ?? "")") }
+            }
+            let padded = params.merging(["padding": MatrixRequest.rawSlot])
+            let tooLarge = MatrixRequest.json(method, name, key: superKey, padded, raw: BadInputMutations.longString(1 << 20))
+            let r = try judge.check("\(name) body over 1 MiB", tooLarge, field: nil, mustRefuse: true)
+            if r.status != 413 { judge.fail("\(name) body over 1 MiB → \(r.status)") }
+            // A megabyte in the first string parameter still fits the body limit: the action itself must refuse it.
+            if method == "POST", let field = params.first(where: { $0.value.stringValue != nil && !["id", "tenant_id"].contains($0.key) })?.key {
+                let megabyte = MatrixRequest.json(method, name, key: superKey, params.merging([field: MatrixRequest.rawSlot]),
+                                                  raw: BadInputMutations.longString(1_000_000))
+                try judge.check("\(name) \(field) 1 MB", megabyte, field: FieldPath(field), mustRefuse: true)
+            }
+            if method == "GET" {
+                let longQuery = MatrixRequest.query(name, key: superKey, params.merging(["padding": .string(String(repeating: "x", count: 1_000_000))]))
+                let r = try judge.check("\(name) 1 MB query", longQuery, field: nil, mustRefuse: true)
+                if r.status != 414 { judge.fail("\(name) 1 MB query → \(r.status)") }
+            }
+        }
+        #expect(fixture.unexpectedErrorLogLines.isEmpty, "\(fixture.unexpectedErrorLogLines.prefix(10))")
+        #expect(judge.failures.isEmpty, "\(judge.failures.count) of \(judge.requestCount) failed:\n\(judge.failures.prefix(60).joined(separator: "\n"))")
+    }
+}
+
+extension ActionExample {
+    /// The example's call: a JSON body for POST actions, a query string for GET actions.
+    func request(_ params: JSONObject, fixture: MatrixFixture, isPost: Bool) -> MatrixRequest {
+        let key = authenticated ? fixture.server.superKey : nil
+        return isPost ? MatrixRequest.json("POST", action, key: key, params) : MatrixRequest.query(action, key: key, params)
+    }
+}
+
+extension JSONObject {
+    func merging(_ other: JSONObject) -> JSONObject {
+        var out = self
+        for (k, v) in other { out[k] = v }
+        return out
     }
 }
