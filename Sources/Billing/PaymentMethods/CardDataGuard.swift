@@ -8,9 +8,10 @@ public enum CardDataGuard {
     static let forbiddenNames: Set<String> = ["cardnumber", "number", "pan", "ccnumber", "creditcardnumber", "cvv", "cvv2", "cvc", "cvc2",
                                               "ccv", "securitycode", "cardcode", "cardverificationvalue"]
 
-    /// Checks every named value (recursively through objects and arrays).
+    /// Checks every named value (recursively through objects and arrays). A value sent under an empty
+    /// name (`?=…`, `{"":…}`) is reported as `(unnamed)`, so the error still names a field.
     public static func check(_ fields: [(name: String, value: JSON)]) throws {
-        for (name, value) in fields { try check(value, path: name) }
+        for (name, value) in fields { try check(value, path: name.isEmpty ? "(unnamed)" : name) }
     }
 
     static func check(_ value: JSON, path: String) throws {

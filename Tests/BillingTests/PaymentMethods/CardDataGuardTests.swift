@@ -27,4 +27,14 @@ struct CardDataGuardTests {
         } catch { Issue.record("\(error)") }
         #expect(throws: Never.self) { try CardDataGuard.check([("card_last4", .string("1111")), ("exp_year", .int(2030)), ("token", "tok_1")]) }
     }
+
+    /// Found by the actions fuzz target: `add_payment_method?=<PAN>` answered a validation error naming the field "".
+    @Test func check_NamesAValueSentWithoutAName() {
+        do {
+            try CardDataGuard.check([("", .string("4111111111111111"))])
+            Issue.record("unnamed PAN accepted")
+        } catch let BillingError.validation(field, _) {
+            #expect(field == "(unnamed)")
+        } catch { Issue.record("\(error)") }
+    }
 }
