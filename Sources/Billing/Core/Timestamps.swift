@@ -6,11 +6,7 @@ import Support
 public enum StoredTime {
     /// Text for a column.
     public static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = Date(timeIntervalSince1970: Double(ms / 1000) + (ms % 1000 < 0 ? -1 : 0))
-        let millis = ((ms % 1000) + 1000) % 1000
-        let base = RFC3339.format(seconds)
-        return String(base.dropLast()) + "." + String(format: "%03lld", millis) + "Z"
+        RFC3339.formatMilliseconds(date)
     }
 
     /// Parses column text back (nil for malformed).
