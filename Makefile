@@ -35,7 +35,7 @@ run: release
 
 ## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
 ## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
-## short fuzzing run of the HTTP and JSON parsers.
+## short fuzzing run of the HTTP and JSON parsers with a replay of the actions and Asaas webhook fuzz corpora.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -44,7 +44,8 @@ test: test-deps
 	python3 Tests/fault/crash_invoices.py --rounds 4 --subscriptions 600
 	python3 Tests/fault/soak.py --seconds 20 --rate 200
 	Tests/e2e/run.sh
-	Tests/Fuzz/run.sh 10
+	Tests/Fuzz/run.sh 10 http json
+	Tests/Fuzz/run.sh --replay
 
 ## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
 ## then 10 minutes of mixed traffic under slow-client attacks.
@@ -55,7 +56,8 @@ soak: build
 	python3 Tests/fault/crash_invoices.py --rounds 25 --subscriptions 4000
 	python3 Tests/fault/soak.py --seconds 600 --slow
 
-## Longer fuzzing of the HTTP and JSON parsers (FUZZ_SECONDS per target, default 600).
+## Longer fuzzing (FUZZ_SECONDS per target, default 600) of the HTTP parser, the JSON parser, every
+## Admin API action and the Asaas webhook decoder (Tests/Fuzz/run.sh; FUZZ_OPTIONS=-runs=N for a count).
 fuzz: test-deps
 	Tests/Fuzz/run.sh $${FUZZ_SECONDS:-600}
 

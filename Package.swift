@@ -34,6 +34,14 @@ let package = Package(
         .target(name: "AsaasFake", dependencies: ["HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
         .executableTarget(name: "asaas-fake", dependencies: ["AsaasFake", "HTTP", "Support"], swiftSettings: swiftSettings),
 
+        // libFuzzer targets (Tests/Fuzz/run.sh builds them with -sanitize=fuzzer -DFUZZING; a normal build
+        // gives executables that replay the committed corpus). FuzzDriver declares libFuzzer's C driver with `@_extern(c)`.
+        .target(name: "FuzzDriver", path: "Tests/Fuzz/Driver", swiftSettings: swiftSettings + [.enableExperimentalFeature("Extern")]),
+        .executableTarget(name: "fuzz-actions", dependencies: ["FuzzDriver", "AdminAPI", "HTTP", "Support"], path: "Tests/Fuzz/Actions",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-asaas-webhook", dependencies: ["FuzzDriver", "Asaas", "Billing", "Support"], path: "Tests/Fuzz/AsaasWebhook",
+                          swiftSettings: swiftSettings),
+
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
