@@ -23,9 +23,17 @@ public struct AdminResponder: HTTPResponder {
             response = try handle(request, logFields: &fields)
         } catch {
             let apiError = APIError.from(error)
-            if apiError.status.code >= 500, !(error is APIError), !(error is BillingError) {
-                logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
-                                                "error": String(describing: error)])
+            switch error {
+            case GatewayError.disabled, is APIError, is BillingError:
+                break  // the caller's answer says it all; a switched-off gateway is configuration, not a failure
+            case let gateway as GatewayError:
+                logger.warning("gateway call failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                       "error": gateway.reason])
+            default:
+                if apiError.status.code >= 500 {
+                    logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                    "error": String(describing: error)])
+                }
             }
             response = apiError.response
         }
