@@ -52,6 +52,7 @@ public final class Application: Sendable {
         // Webhook events stored before a crash but never applied (SPEC §9).
         let repaired = try services.gatewayEvents.applyPending()
         if repaired > 0 { logger.info("applied stored gateway events left over from the last run", ["count": String(repaired)]) }
+        try WebhookSecretStartup.run(services.webhooks, logger: logger)
         bootstrap = try Bootstrap.run(apiKeys: services.apiKeys, users: services.users, adminAPIKey: settings.adminAPIKey,
                                       adminEmail: settings.adminEmail, adminPassword: settings.adminPassword)
         table = ActionTable.standard(services)

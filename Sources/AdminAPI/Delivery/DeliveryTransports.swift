@@ -37,6 +37,7 @@ public enum DeliveryTransports {
         return NotificationDelivery(
             email: NotificationSender(database: database, clock: clock, settings: settings, transport: email),
             webhooks: WebhookDispatcher(database: database, clock: clock, settings: n,
-                                        transport: HTTPWebhookTransport(client: OutboundHTTPClient(userAgent: userAgent))))
+                                        transport: HTTPWebhookTransport(client: OutboundHTTPClient(userAgent: userAgent)),
+                                        secrets: WebhookSecretBox(paymentDataKey: settings.paymentDataKey)))
     }
 }

@@ -53,6 +53,24 @@ public enum Crypto {
         return out
     }
 
+    /// HKDF-SHA256 (RFC 5869): `length` bytes derived from `inputKey`, separated by `info`.
+    ///
+    /// An empty `salt` stands for 32 zero bytes, as the RFC specifies; with a uniformly random
+    /// input key (such as `PAYMENT_DATA_KEY`) no salt is needed.
+    public static func hkdfSHA256(inputKey: [UInt8], salt: [UInt8] = [], info: [UInt8], length: Int) -> [UInt8] {
+        precondition(length >= 1 && length <= 255 * 32, "HKDF output length out of range")
+        let pseudorandomKey = hmacSHA256(key: salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt, message: inputKey)
+        var output: [UInt8] = []
+        var block: [UInt8] = []
+        var counter: UInt8 = 1
+        while output.count < length {
+            block = hmacSHA256(key: pseudorandomKey, message: block + info + [counter])
+            output += block
+            counter &+= 1
+        }
+        return Array(output.prefix(length))
+    }
+
     /// True when `a` and `b` hold the same bytes, in time that depends only on the lengths.
     ///
     /// Different lengths answer false after still comparing `a` with itself, so the

@@ -34,6 +34,14 @@ public struct SecretBox: Sendable {
         self.key = key
     }
 
+    /// A box under a subkey of `base64Key` reserved for `purpose`: HKDF-SHA256 with `purpose` as
+    /// the info string. Each kind of data sealed under one configured key gets its own purpose,
+    /// so no AES key ever encrypts two kinds of data.
+    public init(base64Key: String, purpose: String) throws {
+        let master = try SecretBox(base64Key: base64Key)
+        key = Crypto.hkdfSHA256(inputKey: master.key, info: Array(purpose.utf8), length: 32)
+    }
+
     /// A fresh random key in the form `init(base64Key:)` accepts (for setup and tests).
     public static func makeKey() -> String { Crypto.base64(SecureRandom.bytes(32)) }
 

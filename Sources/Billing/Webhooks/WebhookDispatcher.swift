@@ -28,12 +28,16 @@ public struct WebhookDispatcher: Sendable {
     let clock: any WallClock
     let settings: NotificationSettings
     let transport: (any WebhookTransport)?
+    /// Seals new endpoint secrets and unseals stored ones for signing.
+    let secrets: WebhookSecretBox
 
-    public init(database: Database, clock: any WallClock, settings: NotificationSettings, transport: (any WebhookTransport)?) {
+    public init(database: Database, clock: any WallClock, settings: NotificationSettings, transport: (any WebhookTransport)?,
+                secrets: WebhookSecretBox) {
         self.database = database
         self.clock = clock
         self.settings = settings
         self.transport = transport
+        self.secrets = secrets
     }
 
     /// Sends every due delivery, `batch` per claim, until none is due as of `now`.
@@ -73,7 +77,7 @@ public struct WebhookDispatcher: Sendable {
             d.attempts = 1
             return d
         }
-        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, secret: endpoint.secret), retries: false)
+        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, storedSecret: endpoint.storedSecret), retries: false)
         let stored = try database.read { try WebhookStore.findDelivery($0, id: delivery.id) } ?? delivery
         return WebhookTestResult(delivery: stored, success: outcome.status == .succeeded, statusCode: outcome.code,
                                  latencyMs: outcome.latencyMs, error: outcome.error)
@@ -103,12 +107,15 @@ public struct WebhookDispatcher: Sendable {
         let started = monotonicNanoseconds()
         do {
             guard let transport else { throw BillingError.unavailable(code: "webhooks_disabled", message: "no webhook transport") }
+            let secret = try secrets.signingSecret(stored: job.storedSecret, endpointId: d.endpointId)
             if !settings.webhookAllowPrivate {
                 _ = try WebhookURLPolicy.validate(job.url, allowPrivate: false)  // the name may point elsewhere by now
             }
-            code = try transport.post(url: job.url, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: job.secret, body: body),
+            code = try transport.post(url: job.url, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: secret, body: body),
                                       body: body, timeout: settings.webhookTimeoutSeconds)
             if let c = code, !(200...299).contains(c) { error = "endpoint answered HTTP \(c)" }
+        } catch let e as WebhookSecretError {
+            error = e.description
         } catch let e as BillingError {
             if case .validation(_, let reason) = e { error = "url \(reason)" } else { error = String(describing: e) }
         } catch let e {

@@ -34,8 +34,10 @@ public struct WebhookService: Sendable {
         let subscribed = types
         let description = try Validate.text(description, field: "description", maxLength: 200, required: false)
         let now = clock.now()
-        let endpoint = WebhookEndpoint(id: UUIDv7.make(at: now), tenantId: tenantId, url: checkedURL, description: description,
-                                       eventTypes: subscribed, secret: WebhookSignature.makeSecret(), createdAt: now, updatedAt: now)
+        let id = UUIDv7.make(at: now)
+        let secret = WebhookSignature.makeSecret()
+        let endpoint = WebhookEndpoint(id: id, tenantId: tenantId, url: checkedURL, description: description, eventTypes: subscribed,
+                                       storedSecret: try dispatcher.secrets.stored(secret, endpointId: id), createdAt: now, updatedAt: now)
         try database.write { conn in
             let count = try conn.scalar("SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ?", [.text(tenantId)]).int64Value ?? 0
             guard count < Self.maxEndpointsPerTenant else {
@@ -45,7 +47,7 @@ public struct WebhookService: Sendable {
             try AuditLog.record(conn, context, action: "create_webhook_endpoint", tenantId: tenantId, targetId: endpoint.id,
                                 changes: ["url": .string(checkedURL), "event_types": .array(subscribed.map { .string($0) })], at: now)
         }
-        return (endpoint, endpoint.secret)
+        return (endpoint, secret)
     }
 
     public func list(tenantId: String) throws -> [WebhookEndpoint] {

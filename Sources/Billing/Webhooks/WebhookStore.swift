@@ -48,7 +48,7 @@ public enum WebhookStore {
             INSERT INTO webhook_endpoints (id, tenant_id, url, description, event_types_json, secret, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(e.id), .text(e.tenantId), .text(e.url), SQLValue(e.description),
-                  .text(JSON.array(e.eventTypes.map { .string($0) }).serializedString()), .text(e.secret),
+                  .text(JSON.array(e.eventTypes.map { .string($0) }).serializedString()), .text(e.storedSecret),
                   .text(StoredTime.format(e.createdAt)), .text(StoredTime.format(e.updatedAt))])
     }
 
@@ -70,7 +70,8 @@ public enum WebhookStore {
     struct Job: Sendable {
         let delivery: WebhookDelivery
         let url: String
-        let secret: String
+        /// As stored; `WebhookSecretBox` unseals it for signing.
+        let storedSecret: String
     }
 
     /// Claims up to `limit` due pending deliveries: counts the attempt and moves `next_attempt_at` to
@@ -92,7 +93,7 @@ public enum WebhookStore {
                 """, [.text(StoredTime.format(leaseUntil)), .text(d.id), .text(nowText)])
             guard changed == 1 else { continue }
             d.attempts += 1
-            jobs.append(Job(delivery: d, url: r.string("endpoint_url") ?? "", secret: r.string("endpoint_secret") ?? ""))
+            jobs.append(Job(delivery: d, url: r.string("endpoint_url") ?? "", storedSecret: r.string("endpoint_secret") ?? ""))
         }
         return jobs
     }
@@ -148,7 +149,7 @@ public enum WebhookStore {
     static func decodeEndpoint(_ r: Row) -> WebhookEndpoint {
         WebhookEndpoint(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", url: r.string("url") ?? "",
                         description: r.string("description"), eventTypes: decodeTypes(r.string("event_types_json")),
-                        secret: r.string("secret") ?? "",
+                        storedSecret: r.string("secret") ?? "",
                         createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
                         updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
     }
