@@ -44,8 +44,15 @@ public struct Params: Sendable {
         if raw.utf8.count > maxLength, raw.count > maxLength {
             throw APIError.validation(name, "must be at most \(maxLength) characters")
         }
-        if !allowEmpty, raw.trimmingCharacters(in: .whitespaces).isEmpty { throw APIError.validation(name, "must not be empty") }
+        if !allowEmpty, Self.isBlank(raw) { throw APIError.validation(name, "must not be empty") }
         return raw
+    }
+
+    /// Whether `text` is empty or only spaces and tabs (`CharacterSet.whitespaces`: tab and Unicode
+    /// space separators). Stops at the first other scalar — Foundation's trimming built an NSString and
+    /// cost 11 % of a 1,000-event batch.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
     }
 
     /// Whether `text` holds a control character other than tab, CR and LF (NUL included).
