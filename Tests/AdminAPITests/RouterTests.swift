@@ -20,6 +20,15 @@ import Testing
         #expect(r.errorCode == "unknown_action")
     }
 
+    @Test func router_RefusesBlankStrings_NamingTheField() throws {
+        for blank in ["", " ", "\t \u{3000}\u{A0}"] {
+            let r = try server.call("create_tenant", key: server.superKey, body: ["name": .string(blank)])
+            #expect(r.status == 400 && r.json["error"]?["fields"]?["name"] != nil, "\(blank.unicodeScalars.map(\.value)) → \(r.status)")
+        }
+        let kept = try server.call("create_tenant", key: server.superKey, body: ["name": " Padded\u{3000}Name "])
+        #expect(kept.status == 201)
+    }
+
     @Test func router_PercentDecodesTheActionName() throws {
         let r = try server.client.request("GET", "/admin-api?action=current%5Fuser", headers: [("Authorization", "Bearer \(server.superKey)")])
         #expect(r.status == 200)
