@@ -47,6 +47,23 @@ final class BillingTestWorld: @unchecked Sendable {
         return id
     }
 
+    /// Subscribes `tenant` (starter, monthly unless told otherwise) as the system.
+    func subscribe(_ tenant: String, plan: PlanType = .starter, cycle: BillingCycle = .monthly,
+                   configure: (inout SubscriptionDraft) -> Void = { _ in }) throws -> Subscription {
+        var d = SubscriptionDraft()
+        d.planType = plan
+        d.billingCycle = cycle
+        configure(&d)
+        return try subscriptions.create(tenantId: tenant, d, context: .system)
+    }
+
+    /// The tenant's invoices in number order.
+    func invoiceList(_ tenant: String) throws -> [Invoice] {
+        var q = InvoiceQuery()
+        q.limit = 500
+        return try invoices.list(tenantId: tenant, q).items.sorted { $0.number < $1.number }
+    }
+
     func set(_ text: String) { clock.set(RFC3339.parse(text)!) }
 
     func invoiceCount(_ tenant: String) throws -> Int {

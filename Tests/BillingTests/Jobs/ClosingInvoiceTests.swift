@@ -7,20 +7,6 @@ import Testing
 /// A subscription cancelled immediately gets one closing invoice for what it used since its last
 /// advance invoice: overage up to the cancellation, pending prorations, unrolled periods.
 struct ClosingInvoiceTests {
-    func subscribe(_ w: BillingTestWorld, _ tenant: String, configure: (inout SubscriptionDraft) -> Void = { _ in }) throws -> Subscription {
-        var d = SubscriptionDraft()
-        d.planType = .starter
-        d.billingCycle = .monthly
-        configure(&d)
-        return try w.subscriptions.create(tenantId: tenant, d, context: .system)
-    }
-
-    func invoices(_ w: BillingTestWorld, _ tenant: String) throws -> [Invoice] {
-        var q = InvoiceQuery()
-        q.limit = 500
-        return try w.invoices.list(tenantId: tenant, q).items.sorted { $0.number < $1.number }
-    }
-
     func closingMarks(_ w: BillingTestWorld) throws -> Int64 {
         try w.database.read { try $0.scalar("SELECT count(*) FROM subscriptions WHERE closing_due_at IS NOT NULL").int64Value ?? -1 }
     }
@@ -28,7 +14,7 @@ struct ClosingInvoiceTests {
     @Test func immediateCancel_BillsOverageUpToTheCancellation_OnceAfterTheLateWindow() throws {
         let w = try BillingTestWorld(now: "2026-01-31T12:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         try w.addUsage(t, .message, quantity: 10_500, at: "2026-02-10T00:00:00Z")  // 10,000 included, 1 cent each beyond
         w.set("2026-02-15T00:00:00Z")
         let cancelled = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
@@ -46,7 +32,7 @@ struct ClosingInvoiceTests {
         #expect(run.counts.first { $0.0 == "closing_invoices" }?.1 == 1)
         #expect(try w.jobs().run(.generateInvoices, trigger: .cli).counts.first { $0.0 == "invoices_created" }?.1 == 0)
 
-        let all = try invoices(w, t)
+        let all = try w.invoiceList(t)
         #expect(all.count == 2)  // the first period in advance, then the closing one
         let closing = all[1]
         #expect(closing.lines.map(\.kind) == [.overage])
@@ -60,21 +46,21 @@ struct ClosingInvoiceTests {
     @Test func immediateCancel_BillsUsageInTheSecondBeforeTheCancellation() throws {
         let w = try BillingTestWorld(now: "2026-01-31T12:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         try w.addUsage(t, .message, quantity: 10_500, at: "2026-02-15T00:00:00.500Z")
         try w.addUsage(t, .message, quantity: 7, at: "2026-02-15T00:00:00.875Z")  // after the cancellation: not billed
         w.set("2026-02-15T00:00:00.750Z")
         _ = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
         w.set("2026-02-15T02:00:00Z")
         #expect(try w.jobs().run(.generateInvoices, trigger: .cli).counts.first { $0.0 == "closing_invoices" }?.1 == 1)
-        let closing = try invoices(w, t).last!
+        let closing = try w.invoiceList(t).last!
         #expect(closing.lines.map(\.quantity) == [500] && closing.amountCents == 500)
     }
 
     @Test func immediateCancel_BillsPendingProrations() throws {
         let w = try BillingTestWorld(now: "2026-02-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-02-11T00:00:00Z")
         var u = SubscriptionUpdate()
         u.planType = .professional
@@ -83,7 +69,7 @@ struct ClosingInvoiceTests {
         _ = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
         w.set("2026-02-13T00:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
-        let closing = try invoices(w, t).last!
+        let closing = try w.invoiceList(t).last!
         // − 4900 × 18/28 (= 3150) + 19900 × 18/28 (= 12793), as an upgrade at period end would bill them
         #expect(closing.lines.map(\.amountCents) == [-3150, 12793])
         #expect(closing.amountCents == 9643)
@@ -94,7 +80,7 @@ struct ClosingInvoiceTests {
     @Test func immediateCancel_AfterADowngrade_WritesTheOwedCredit_NeverANegativeTotal() throws {
         let w = try BillingTestWorld(now: "2026-02-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t) { $0.planType = .professional }
+        _ = try w.subscribe(t) { $0.planType = .professional }
         w.set("2026-02-15T00:00:00Z")
         var u = SubscriptionUpdate()
         u.planType = .starter
@@ -102,7 +88,7 @@ struct ClosingInvoiceTests {
         _ = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
         w.set("2026-02-16T00:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
-        let closing = try invoices(w, t).last!
+        let closing = try w.invoiceList(t).last!
         // − 19900 × 14/28 (= 9950) + 4900 × 14/28 (= 2450): 7500 owed, shown and balanced to a zero total
         #expect(closing.lines.map(\.amountCents) == [-9950, 2450, 7500])
         #expect(closing.amountCents == 0)
@@ -112,7 +98,7 @@ struct ClosingInvoiceTests {
     @Test func immediateCancel_OfAnUnrolledPeriod_BillsItsOverage_AndTheUsedPartOfTheNext() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         try w.addUsage(t, .message, quantity: 10_100, at: "2026-01-20T00:00:00Z")  // period 1: 100 over
         try w.addUsage(t, .message, quantity: 10_002, at: "2026-02-01T00:10:00Z")  // period 2: 2 over
         // The period ended at Feb 1 00:00 but the job has not rolled it (the late window is still open).
@@ -120,7 +106,7 @@ struct ClosingInvoiceTests {
         _ = try w.subscriptions.cancel(tenantId: t, id: nil, immediately: true, context: .system)
         w.set("2026-02-01T02:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
-        let all = try invoices(w, t)
+        let all = try w.invoiceList(t)
         #expect(all.count == 2)
         let closing = all[1]
         #expect(closing.lines.map(\.kind) == [.overage, .base, .overage])
@@ -133,8 +119,8 @@ struct ClosingInvoiceTests {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let paying = try w.makeTenant("Paying")
         let trial = try w.makeTenant("Trial")
-        _ = try subscribe(w, paying)
-        _ = try subscribe(w, trial) { $0.trialDays = 14 }
+        _ = try w.subscribe(paying)
+        _ = try w.subscribe(trial) { $0.trialDays = 14 }
         try w.addUsage(trial, .message, quantity: 50_000, at: "2026-01-03T00:00:00Z")
         w.set("2026-01-05T00:00:00Z")
         _ = try w.subscriptions.cancel(tenantId: paying, id: nil, immediately: true, context: .system)

@@ -6,27 +6,12 @@ import Testing
 
 /// `generate_invoices`: exactly once per subscription period, overage, prorations, roll-forward.
 struct InvoiceGenerationTests {
-    func subscribe(_ w: BillingTestWorld, _ tenant: String, plan: PlanType = .starter, cycle: BillingCycle = .monthly,
-                   configure: (inout SubscriptionDraft) -> Void = { _ in }) throws -> Subscription {
-        var d = SubscriptionDraft()
-        d.planType = plan
-        d.billingCycle = cycle
-        configure(&d)
-        return try w.subscriptions.create(tenantId: tenant, d, context: .system)
-    }
-
-    func invoices(_ w: BillingTestWorld, _ tenant: String) throws -> [Invoice] {
-        var q = InvoiceQuery()
-        q.limit = 500
-        return try w.invoices.list(tenantId: tenant, q).items.sorted { $0.number < $1.number }
-    }
-
     @Test func generate_BillsNextPeriodAndOverage_ExactlyOnce() throws {
         let w = try BillingTestWorld(now: "2026-01-31T12:00:00Z")
         let t = try w.makeTenant()
-        let sub = try subscribe(w, t)
+        let sub = try w.subscribe(t)
         #expect(RFC3339.format(sub.currentPeriodEnd!) == "2026-02-28T12:00:00Z")
-        #expect(try invoices(w, t).map(\.amountCents) == [4900])  // first period, in advance
+        #expect(try w.invoiceList(t).map(\.amountCents) == [4900])  // first period, in advance
         try w.addUsage(t, .message, quantity: 10_500, at: "2026-02-10T00:00:00Z")  // 10,000 included
         try w.addUsage(t, .message, quantity: 7, at: "2026-02-28T12:30:00Z")       // next period: not billed now
 
@@ -39,7 +24,7 @@ struct InvoiceGenerationTests {
         let second = try w.jobs().run(.generateInvoices, trigger: .cli)
         #expect(second.counts.first { $0.0 == "invoices_created" }?.1 == 0)
 
-        let all = try invoices(w, t)
+        let all = try w.invoiceList(t)
         #expect(all.count == 2)
         let generated = all[1]
         #expect(generated.lines.map(\.kind) == [.base, .overage])
@@ -56,11 +41,11 @@ struct InvoiceGenerationTests {
     @Test func generate_CatchesUp_AfterDowntime_OnePerPeriod() throws {
         let w = try BillingTestWorld(now: "2026-01-31T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-05-15T00:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
         try w.jobs().run(.generateInvoices, trigger: .cli)
-        let starts = try invoices(w, t).map { RFC3339.formatDate($0.periodStart!) }
+        let starts = try w.invoiceList(t).map { RFC3339.formatDate($0.periodStart!) }
         #expect(starts == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"])
         #expect(RFC3339.format(try w.subscriptions.live(tenantId: t)!.currentPeriodEnd!) == "2026-05-31T00:00:00Z")
     }
@@ -70,7 +55,7 @@ struct InvoiceGenerationTests {
         var tenants: [String] = []
         for i in 0..<10 {
             let t = try w.makeTenant("T\(i)")
-            _ = try subscribe(w, t)
+            _ = try w.subscribe(t)
             tenants.append(t)
         }
         w.set("2026-02-01T02:00:00Z")
@@ -84,7 +69,7 @@ struct InvoiceGenerationTests {
     @Test func generate_CrashBetweenInvoiceAndRoll_RerunBillsOnce() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        let sub = try subscribe(w, t)
+        let sub = try w.subscribe(t)
         w.set("2026-02-01T02:00:00Z")
         var faults = JobFaults()
         faults.afterInvoiceInsert = { _ in throw CocoaError(.userCancelled) }
@@ -96,13 +81,13 @@ struct InvoiceGenerationTests {
         try w.jobs().run(.generateInvoices, trigger: .cli)
         #expect(try w.invoiceCount(t) == 2)
         // Numbers stay gapless: the crashed transaction gave its number back.
-        #expect(try invoices(w, t).map(\.number) == ["INV-2026-000001", "INV-2026-000002"])
+        #expect(try w.invoiceList(t).map(\.number) == ["INV-2026-000001", "INV-2026-000002"])
     }
 
     @Test func planChange_ProratesBySeconds_OnTheNextInvoice() throws {
         let w = try BillingTestWorld(now: "2026-02-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-02-11T00:00:00Z")
         var u = SubscriptionUpdate()
         u.planType = .professional
@@ -110,7 +95,7 @@ struct InvoiceGenerationTests {
         #expect(changed.priceCents == 19900)
         w.set("2026-03-01T01:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
-        let generated = try invoices(w, t).last!
+        let generated = try w.invoiceList(t).last!
         // base 19900 (next period) − 4900 × 18/28 (= 3150) + 19900 × 18/28 (= 12792.86 → 12793)
         #expect(generated.lines.map(\.amountCents) == [19900, -3150, 12793])
         #expect(generated.amountCents == 29543)
@@ -121,7 +106,7 @@ struct InvoiceGenerationTests {
     @Test func cycleChange_RecomputesPeriodEnd() throws {
         let w = try BillingTestWorld(now: "2026-02-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-02-11T00:00:00Z")
         var u = SubscriptionUpdate()
         u.billingCycle = .yearly
@@ -133,12 +118,12 @@ struct InvoiceGenerationTests {
     @Test func cancelAtPeriodEnd_EndsIt_AndResubscribeWorks() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try w.subscriptions.cancel(tenantId: t, id: try subscribe(w, t).id, immediately: false, context: .system)
+        _ = try w.subscriptions.cancel(tenantId: t, id: try w.subscribe(t).id, immediately: false, context: .system)
         w.set("2026-02-01T02:00:00Z")
         try w.jobs().run(.generateInvoices, trigger: .cli)
         #expect(try w.subscriptions.live(tenantId: t) == nil)
         #expect(try w.invoiceCount(t) == 1)  // nothing more to bill: no renewal
-        let again = try subscribe(w, t, plan: .professional)
+        let again = try w.subscribe(t, plan: .professional)
         #expect(again.status == .active)
         let expired = try w.database.read { try $0.scalar("SELECT count(*) FROM notifications WHERE type = 'subscription_expired'").int64Value }
         #expect(expired == 1)
@@ -147,7 +132,7 @@ struct InvoiceGenerationTests {
     @Test func trial_IsFree_ThenFirstPaidPeriodIsBilled() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        let s = try subscribe(w, t) { $0.trialDays = 14 }
+        let s = try w.subscribe(t) { $0.trialDays = 14 }
         #expect(s.status == .trial)
         #expect(try w.invoiceCount(t) == 0)
         try w.addUsage(t, .message, quantity: 50_000, at: "2026-01-05T00:00:00Z")  // trial usage is not billed
@@ -156,18 +141,18 @@ struct InvoiceGenerationTests {
         let after = try w.subscriptions.live(tenantId: t)!
         #expect(after.status == .active)
         #expect(RFC3339.format(after.currentPeriodEnd!) == "2026-02-15T00:00:00Z")
-        #expect(try invoices(w, t).map(\.amountCents) == [4900])
+        #expect(try w.invoiceList(t).map(\.amountCents) == [4900])
     }
 
     @Test func markOverdue_Once_WithOneNotification() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-01-09T00:00:00Z")  // due 2026-01-08
         let first = try w.jobs().run(.markOverdue, trigger: .cli)
         let second = try w.jobs().run(.markOverdue, trigger: .cli)
         #expect(first.counts.first?.1 == 1 && second.counts.first?.1 == 0)
-        #expect(try invoices(w, t).first?.status == .overdue)
+        #expect(try w.invoiceList(t).first?.status == .overdue)
         let due = try w.database.read { try $0.scalar("SELECT count(*) FROM notifications WHERE type = 'invoice_due'").int64Value }
         #expect(due == 1)
     }
@@ -179,14 +164,14 @@ struct InvoiceGenerationTests {
     @Test func retryPayments_SaysGatewayNotConfigured_ThenEscalates() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t)
+        _ = try w.subscribe(t)
         w.set("2026-01-09T00:00:00Z")
         try w.jobs().run(.markOverdue, trigger: .cli)
         let none = try w.jobs().run(.retryPayments, trigger: .cli)
         #expect(none.outcome == .skipped)
         #expect(none.message?.contains("gateway not configured") == true)
         for _ in 0..<4 { try w.jobs(charger: FailingCharger()).run(.retryPayments, trigger: .cli) }
-        #expect(try invoices(w, t).first?.paymentAttempts == 3)
+        #expect(try w.invoiceList(t).first?.paymentAttempts == 3)
         #expect(try w.subscriptions.live(tenantId: t)?.status == .pastDue)
         w.set("2026-01-23T00:00:00Z")
         try w.jobs().run(.retryPayments, trigger: .cli)
@@ -196,7 +181,7 @@ struct InvoiceGenerationTests {
     @Test func subscriptionNotices_TrialEnding_Once() throws {
         let w = try BillingTestWorld(now: "2026-01-01T00:00:00Z")
         let t = try w.makeTenant()
-        _ = try subscribe(w, t) { $0.trialDays = 5 }
+        _ = try w.subscribe(t) { $0.trialDays = 5 }
         let a = try w.jobs().run(.subscriptionNotices, trigger: .cli)
         let b = try w.jobs().run(.subscriptionNotices, trigger: .cli)
         #expect(a.counts.first?.1 == 1 && b.counts.first?.1 == 0)
