@@ -36,7 +36,11 @@ run: release
 ## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
 ## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
 ## short fuzzing run of the HTTP and JSON parsers with a replay of the actions and Asaas webhook fuzz corpora.
+## Every server it starts logs at debug level into BILLING_TEST_LOG_DIR; Tests/logscan.py then fails the run
+## on any secret in those lines (docs/SECURITY.md, "Secrets never logged").
+test: export BILLING_TEST_LOG_DIR := $(CURDIR)/test-output/logs
 test: test-deps
+	rm -rf "$$BILLING_TEST_LOG_DIR" && mkdir -p "$$BILLING_TEST_LOG_DIR"
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Tests/fault/crash_test.py --rounds 5
@@ -46,6 +50,7 @@ test: test-deps
 	Tests/e2e/run.sh
 	Tests/Fuzz/run.sh 10 http json
 	Tests/Fuzz/run.sh --replay
+	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,soak,e2e
 
 ## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
 ## then 10 minutes of mixed traffic under slow-client attacks.

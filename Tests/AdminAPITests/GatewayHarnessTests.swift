@@ -41,7 +41,7 @@ final class GatewayHarness: @unchecked Sendable {
         fakeConfiguration.webhookToken = GatewaySecrets.webhookToken
         tweakFake(&fakeConfiguration)
         let fakeLines = fakeLog
-        fake = AsaasFakeServer(configuration: fakeConfiguration, logger: Logger(level: .debug, sink: { line in fakeLines.withLock { $0.append(line) } }))
+        fake = AsaasFakeServer(configuration: fakeConfiguration, logger: SuiteLog.logger(level: .debug) { line in fakeLines.withLock { $0.append(line) } })
         try fake.start()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-gateway-\(UUIDv7.random())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -79,7 +79,8 @@ final class GatewayHarness: @unchecked Sendable {
         s.asaas.maxRetryDelay = 0.05
         configure(&s)
         let lines = serverLog
-        let app = try Application(settings: s, logger: Logger(level: .debug, sink: { line in lines.withLock { $0.append(line) } }))
+        SuiteLog.register(secrets: s.configuredSecrets)
+        let app = try Application(settings: s, logger: SuiteLog.logger(level: .debug) { line in lines.withLock { $0.append(line) } })
         try app.start()
         let done = DispatchSemaphore(value: 0)
         Thread { app.run(); done.signal() }.start()
@@ -94,6 +95,7 @@ final class GatewayHarness: @unchecked Sendable {
         relay.target.set(nil)
         app.shutdown()
         stopped.wait()
+        SuiteLog.flush()
         self.stopped = nil
     }
 
@@ -189,7 +191,7 @@ final class WebhookRelay: Sendable {
                 return HTTPResponse(status: .badGateway)
             }
             return HTTPResponse(status: HTTPStatus(answer.status))
-        }, logger: Logger(level: .error))
+        }, logger: SuiteLog.logger())
         try server.start()
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct SecretsInLogsTests {
     @Test func secrets_NeverAppearInLogsOrErrors() throws {
         let lines = Mutex<[String]>([])
-        let logger = Logger(level: .debug) { line in lines.withLock { $0.append(line) } }
+        let logger = SuiteLog.logger(level: .debug) { line in lines.withLock { $0.append(line) } }
         let paymentKey = Data(SecureRandom.bytes(32)).base64EncodedString()
         let password = "correct horse battery staple"
         let server = try TestServer(configure: {

@@ -23,13 +23,14 @@ final class FakeHarness: Sendable {
 
     init(fake configure: (inout AsaasFakeConfiguration) -> Void = { _ in },
          client tweak: (inout AsaasConfiguration) -> Void = { _ in }) throws {
+        SuiteLog.register(secrets: [Secrets.apiKey, Secrets.webhookToken])
         var fakeConfiguration = AsaasFakeConfiguration(apiKey: Secrets.apiKey)
         fakeConfiguration.workerCount = 4
         fakeConfiguration.webhookTimeScale = 0.002  // first retry after 60 ms
         configure(&fakeConfiguration)
         let fakeLines = fakeLog
         fake = AsaasFakeServer(configuration: fakeConfiguration,
-                               logger: Logger(level: .debug, sink: { line in fakeLines.withLock { $0.append(line) } }))
+                               logger: SuiteLog.logger(level: .debug) { line in fakeLines.withLock { $0.append(line) } })
         try fake.start()
         var configuration = AsaasConfiguration(baseURL: fake.baseURL, apiKey: Secrets.apiKey, userAgent: "billing-server-tests/1.0")
         configuration.timeout = 5
@@ -39,7 +40,7 @@ final class FakeHarness: Sendable {
         tweak(&configuration)
         let lines = clientLog
         client = AsaasClient(configuration: configuration, http: OutboundHTTPClient(userAgent: configuration.userAgent),
-                             logger: Logger(level: .debug, sink: { line in lines.withLock { $0.append(line) } }))
+                             logger: SuiteLog.logger(level: .debug) { line in lines.withLock { $0.append(line) } })
     }
 
     func stop() { fake.shutdown() }
@@ -104,7 +105,7 @@ final class WebhookReceiver: Sendable {
             deliveries.withLock { $0.append(Delivery(token: request.headers["asaas-access-token"], body: request.body)) }
             let status = script.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
             return HTTPResponse(status: HTTPStatus(status))
-        }, logger: Logger(level: .error))
+        }, logger: SuiteLog.logger())
         try server.start()
     }
 

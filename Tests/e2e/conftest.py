@@ -88,10 +88,22 @@ def _binary():
     pytest.exit(f"billing-server binary not found ({', '.join(map(str, candidates))}); run `swift build --product billing-server`", 2)
 
 
+def _suite_log_dir():
+    """BILLING_TEST_LOG_DIR (set by make test): the server logs at debug level into it and the secrets it is
+    given are listed there, for Tests/logscan.py. None when unset."""
+    value = os.environ.get("BILLING_TEST_LOG_DIR")
+    if not value:
+        return None
+    directory = Path(value)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def server():
     tmp = Path(tempfile.mkdtemp(prefix="dash-e2e-"))
-    log_path = tmp / "server.log"
+    log_dir = _suite_log_dir()
+    log_path = log_dir / f"e2e-server-{os.getpid()}.log" if log_dir else tmp / "server.log"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(tmp)),
@@ -105,6 +117,9 @@ def server():
         "PUBLIC_DIR": str(ROOT / "public"),
         "LOGIN_RATE_LIMIT_PER_MINUTE": "1000",
     }
+    if log_dir:
+        env["LOG_LEVEL"] = "debug"
+        (log_dir / f"e2e-{os.getpid()}.secrets").write_text(f"{ADMIN_KEY}\n{ADMIN_PASSWORD}\n")
     log = open(log_path, "wb")
     proc = subprocess.Popen([str(_binary()), "serve"], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)  # migrations/ is read relative to the cwd
     base = None

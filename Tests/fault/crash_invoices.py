@@ -123,7 +123,7 @@ def main():
         out, err = p.communicate()
         ref_seconds = time.time() - t0
         if p.returncode != 0:
-            raise SystemExit(f"reference run failed: {out} {err}")
+            raise SystemExit(f"reference run failed: {out} {err or harness.LOG_DIR}")
         ref_run = json.loads(out)
         setup_seconds = time.time() - started
 
@@ -185,7 +185,7 @@ def main():
             p = jobs_run(args.binary, db, now)
             out, err = p.communicate()
             if p.returncode != 0:
-                raise SystemExit(f"final run failed: {out} {err}")
+                raise SystemExit(f"final run failed: {out} {err or harness.LOG_DIR}")
             final.append(json.loads(out))
             completed_runs += 1
             started_runs += 1

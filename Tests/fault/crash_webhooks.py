@@ -196,7 +196,7 @@ def main():
         # The fake delivers its own events (PAYMENT_CREATED of each charge) to the server as well.
         fake, fake_port = harness.start_fake(fake_binary, API_KEY, f"http://127.0.0.1:{port}/webhooks/asaas", TOKEN,
                                              ["--webhook-time-scale", "0.002"])
-        server = harness.Server(args.binary, db, port, log_path=os.path.join(d, "server.log"),
+        server = harness.Server(args.binary, db, port, log_path=harness.log_path("server") or os.path.join(d, "server.log"),
                                 env={"ASAAS_ENABLED": "true", "ASAAS_BASE_URL": f"http://127.0.0.1:{fake_port}/v3",
                                      "ASAAS_API_KEY": API_KEY, "ASAAS_WEBHOOK_TOKEN": TOKEN, "AUTO_PAYMENT_RETRY": "false",
                                      "LOG_LEVEL": "info"})
@@ -305,7 +305,7 @@ def main():
         integrity = harness.integrity(db)
         if integrity != "ok":
             problems.append(f"integrity_check: {integrity}")
-        with open(os.path.join(d, "server.log")) as f:
+        with open(server.log_path) as f:
             repaired = sum(int(line.split("count=")[1].split()[0]) for line in f if "left over from the last run" in line and "count=" in line)
         if repaired != sum(pending_after_kill):
             problems.append(f"{sum(pending_after_kill)} events were left received by the kills, startup reported applying {repaired}")

@@ -3,6 +3,10 @@ calling the Admin API, killing and restarting, and reading the database afterwar
 
 Every process started here is registered and killed when the harness exits (normally, on an exception, or on
 SIGTERM/SIGINT), so a failing run leaves no server behind.
+
+With BILLING_TEST_LOG_DIR set (make test), every process logs at debug level and its stdout and stderr go to
+files in that directory, and the secrets given to it are listed in a `.secrets` file there: Tests/logscan.py
+scans them all for secrets at the end of the suite.
 """
 import atexit, http.client, json, os, re, signal, socket, sqlite3, subprocess, sys, threading, time, uuid
 
@@ -10,6 +14,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_BINARY = os.path.join(ROOT, ".build", "debug", "billing-server")
 
 _children = []
+
+LOG_DIR = os.environ.get("BILLING_TEST_LOG_DIR") or None
+SCRIPT = os.path.splitext(os.path.basename(sys.argv[0]))[0] or "harness"
+SECRET_VARIABLES = ("ADMIN_API_KEY", "ADMIN_PASSWORD", "METRICS_TOKEN", "PAYMENT_DATA_KEY", "ASAAS_API_KEY",
+                    "ASAAS_WEBHOOK_TOKEN", "SMTP_URL")
 
 
 def _kill_children():
@@ -47,14 +56,51 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _drain(stream):
-    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+def log_path(name):
+    """`<BILLING_TEST_LOG_DIR>/<script>-<name>-<pid>.log`, or None when the variable is unset."""
+    if not LOG_DIR:
+        return None
+    os.makedirs(LOG_DIR, exist_ok=True)
+    return os.path.join(LOG_DIR, f"{SCRIPT}-{name}-{os.getpid()}.log")
+
+
+def log_file(name):
+    """`log_path(name)` opened for appending (unbuffered bytes, for a child's stdout or stderr), or None."""
+    path = log_path(name)
+    return open(path, "ab", buffering=0) if path else None
+
+
+def register_secrets(*values):
+    """Lists secrets this run configures in `<BILLING_TEST_LOG_DIR>/<script>-<pid>.secrets` for Tests/logscan.py."""
+    values = [str(v) for v in values if v]
+    if LOG_DIR and values:
+        os.makedirs(LOG_DIR, exist_ok=True)
+        with open(os.path.join(LOG_DIR, f"{SCRIPT}-{os.getpid()}.secrets"), "a") as f:
+            f.writelines(v + "\n" for v in values)
+
+
+def register_env_secrets(env):
+    """Registers the values of the secret-bearing variables in `env` (the SMTP URL's password included)."""
+    smtp_password = re.match(r"smtps?://[^:/@]*:([^@]*)@", env.get("SMTP_URL", ""))
+    register_secrets(*(env.get(k) for k in SECRET_VARIABLES if k != "SMTP_URL"), smtp_password and smtp_password.group(1))
+
+
+def drain(stream, sink=None):
+    """Reads a child's stdout to the end (so it never blocks on a full pipe), copying it to `sink` if given."""
+    def run():
+        for line in stream:
+            if sink:
+                sink.write(line.encode() if isinstance(line, str) else line)
+    threading.Thread(target=run, daemon=True).start()
 
 
 def base_env(**extra):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "/dev/null", "LOG_LEVEL": "error",
            "MIGRATIONS_DIR": os.path.join(ROOT, "migrations"), "PUBLIC_DIR": os.path.join(ROOT, "public")}
     env.update({k: str(v) for k, v in extra.items()})
+    if LOG_DIR:
+        env["LOG_LEVEL"] = "debug"  # every line the process can write is scanned; debug is a superset of what callers read
+    register_env_secrets(env)
     return env
 
 
@@ -71,15 +117,18 @@ class Server:
 
     def start(self, timeout=30):
         env = base_env(PORT=self.port, DATABASE_PATH=self.db_path, ADMIN_API_KEY=self.key, WORKER_THREADS=16, **self.env)
-        stderr = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
+        stderr = open(self.log_path, "a") if self.log_path else (log_file("server") or subprocess.DEVNULL)
+        stdout_copy = log_file("server-stdout")
         self.proc = spawn([self.binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
-        if self.log_path:
+        if stderr is not subprocess.DEVNULL:
             stderr.close()
         deadline = time.time() + timeout
         for line in self.proc.stdout:
+            if stdout_copy:
+                stdout_copy.write(line.encode())
             m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
             if m:
-                _drain(self.proc.stdout)
+                drain(self.proc.stdout, stdout_copy)
                 self.port = int(m.group(1))
                 self.starts += 1
                 return self.port
@@ -143,20 +192,35 @@ def get(port, path, headers=None, timeout=10):
 def start_fake(binary, api_key, webhook_url="", webhook_token="", extra=()):
     """Starts asaas-fake on an ephemeral port; returns (process, port)."""
     args = [binary, "--port", "0", "--api-key", api_key, "--webhook-url", webhook_url, "--webhook-token", webhook_token, *extra]
-    proc = spawn(args, env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    register_secrets(api_key, webhook_token)
+    stderr = log_file("asaas-fake")
+    proc = spawn(args, env=base_env(), stdout=subprocess.PIPE, stderr=stderr or subprocess.DEVNULL, text=True)
+    if stderr:
+        stderr.close()
+    stdout_copy = log_file("asaas-fake-stdout")
     line = proc.stdout.readline()
+    if stdout_copy:
+        stdout_copy.write(line.encode())
     m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
     if not m:
         proc.kill()
         raise SystemExit(f"asaas-fake did not start: {line!r}")
-    _drain(proc.stdout)
+    drain(proc.stdout, stdout_copy)
     return proc, int(m.group(1))
 
 
 def run_cli(binary, db_path, args, env=None, **popen):
-    """Starts `billing-server ARGS` on db_path (not waited for)."""
+    """Starts `billing-server ARGS` on db_path (not waited for). With BILLING_TEST_LOG_DIR set, a piped stderr
+    (the log) goes to a file there instead, so the caller reads None for it."""
     e = base_env(DATABASE_PATH=db_path, **(env or {}))
-    return spawn([binary, *args], env=e, **popen)
+    stderr = log_file("cli") if popen.get("stderr") == subprocess.PIPE else None
+    if stderr:
+        popen["stderr"] = stderr
+    try:
+        return spawn([binary, *args], env=e, **popen)
+    finally:
+        if stderr:
+            stderr.close()
 
 
 def open_db(path):

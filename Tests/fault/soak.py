@@ -10,20 +10,26 @@ Usage: Tests/fault/soak.py [--seconds 600] [--rate 400] [--idle 1000] [--slow]
 """
 import argparse, http.client, json, os, random, re, shutil, socket, subprocess, sys, tempfile, threading, time, uuid
 
+import harness  # log files and secrets for Tests/logscan.py under BILLING_TEST_LOG_DIR
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 KEY = "bsk_soak_" + uuid.uuid4().hex
 
 
 def start(binary, db_dir):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENV_FILE": "/dev/null", "PORT": "0", "LOG_LEVEL": "error",
-           "DATABASE_PATH": os.path.join(db_dir, "billing.sqlite"), "MIGRATIONS_DIR": os.path.join(ROOT, "migrations"),
-           "PUBLIC_DIR": os.path.join(ROOT, "public"), "ADMIN_API_KEY": KEY, "HEADER_TIMEOUT_SECONDS": "10",
-           "IDLE_TIMEOUT_SECONDS": "3600"}
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env = harness.base_env(PORT=0, DATABASE_PATH=os.path.join(db_dir, "billing.sqlite"), ADMIN_API_KEY=KEY,
+                           HEADER_TIMEOUT_SECONDS=10, IDLE_TIMEOUT_SECONDS=3600)
+    stderr = harness.log_file("server")
+    stdout_copy = harness.log_file("server-stdout")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=stderr or subprocess.DEVNULL, text=True)
+    if stderr:
+        stderr.close()
     for line in proc.stdout:
+        if stdout_copy:
+            stdout_copy.write(line.encode())
         m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
         if m:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            harness.drain(proc.stdout, stdout_copy)
             return proc, int(m.group(1))
     raise SystemExit("server did not start")
 

@@ -41,7 +41,7 @@ final class MatrixFixture {
             settings.billing.paymentDataKey = SecretBox.makeKey()
             settings.billing.notifications.webhookAllowPrivate = true
             settings.billing.loginAttemptsPerWindow = 1_000_000
-        }, logger: Logger(level: .error, sink: { line in lines.withLock { $0.append(line) } }))
+        }, logger: SuiteLog.logger(level: .error) { line in lines.withLock { $0.append(line) } })
         self.server = server
         let tenant = try server.makeTenant("Matrix Co")
         let otherTenant = try server.makeTenant("Other Co")

@@ -5,6 +5,9 @@ import HTTP
 import Support
 
 /// A real server on an ephemeral loopback port over a fresh SQLite file in a temp directory.
+///
+/// Its log goes to `logger` and, with `BILLING_TEST_LOG_DIR` set, to the suite log (`SuiteLog`), which
+/// `make test` scans for secrets; the secrets in its settings are registered there too.
 final class TestServer: @unchecked Sendable {
     let app: Application
     let directory: URL
@@ -17,7 +20,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     init(configure: (inout ApplicationSettings) -> Void = { _ in }, clock: any WallClock = SystemClock(),
-         logger: Logger = Logger(level: .error)) throws {
+         logger: Logger = SuiteLog.logger()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-test-\(UUIDv7.random())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var settings = ApplicationSettings()
@@ -30,6 +33,7 @@ final class TestServer: @unchecked Sendable {
         settings.adminAPIKey = "bsk_test_super_admin_key_0123456789abcdef"
         configure(&settings)
         superKey = settings.adminAPIKey ?? ""
+        SuiteLog.register(secrets: settings.configuredSecrets)
         app = try Application(settings: settings, logger: logger, clock: clock)
         try app.start()
         client = TestClient(port: app.port)
@@ -40,6 +44,7 @@ final class TestServer: @unchecked Sendable {
 
     deinit {
         app.shutdown()
+        SuiteLog.flush()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -75,5 +80,14 @@ final class TestServer: @unchecked Sendable {
         let r = try call("generate_api_key", key: superKey, body: .object(body))
         guard r.status == 201, let key = r.data["key"]?.stringValue else { throw TestClientError.io("generate_api_key \(r.status) \(r.text)") }
         return key
+    }
+}
+
+extension ApplicationSettings {
+    /// Every secret these settings carry (keys, tokens, passwords, the SMTP password), for `SuiteLog.register`.
+    var configuredSecrets: [String?] {
+        let smtpURL = billing.notifications.smtpURL.flatMap { URLComponents(string: $0) }
+        return [adminAPIKey, adminPassword, metricsToken, billing.paymentDataKey, asaas.apiKey, asaas.webhookToken,
+                smtpURL?.password, smtpURL?.percentEncodedPassword]
     }
 }
