@@ -49,6 +49,7 @@ struct ConnectionMachine<Clock: MonotonicClock> {
     private let clock: Clock
     private let timeouts: ConnectionTimeouts
     let remoteAddress: String
+    private let trustedProxies: TrustedProxies
     private let makeRequestId: () -> String
     private let httpDate: () -> String
     /// Whether a byte of the current request has arrived (starts the header deadline).
@@ -60,12 +61,13 @@ struct ConnectionMachine<Clock: MonotonicClock> {
 
     init(
         clock: Clock, limits: HTTPParserLimits, timeouts: ConnectionTimeouts, remoteAddress: String,
-        makeRequestId: @escaping () -> String, httpDate: @escaping () -> String
+        trustedProxies: TrustedProxies = .none, makeRequestId: @escaping () -> String, httpDate: @escaping () -> String
     ) {
         self.clock = clock
         self.parser = HTTPRequestParser(limits: limits)
         self.timeouts = timeouts
         self.remoteAddress = remoteAddress
+        self.trustedProxies = trustedProxies
         self.makeRequestId = makeRequestId
         self.httpDate = httpDate
         // A fresh connection must send its first head within the header timeout: an open socket
@@ -182,7 +184,8 @@ struct ConnectionMachine<Clock: MonotonicClock> {
                     actions.append(.write(HTTPResponseEncoder.continueHead))
                 }
             case .request(var request):
-                request.remoteAddress = remoteAddress
+                request.peerAddress = remoteAddress
+                request.remoteAddress = trustedProxies.clientAddress(peer: remoteAddress, forwardedFor: request.headers.values("X-Forwarded-For"))
                 request.requestId = Self.saneRequestId(request.headers["X-Request-Id"]) ?? makeRequestId()
                 inFlightKeepAlive = request.wantsKeepAlive && !inputEnded && !shuttingDown
                 state = .handling

@@ -13,8 +13,11 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     /// The body, de-chunked and complete.
     public var body: [UInt8]
-    /// The peer's address, e.g. "127.0.0.1".
+    /// The client's address, e.g. "203.0.113.7": the peer's, or the one a trusted proxy forwarded
+    /// (`HTTPServerConfiguration.trustedProxies`).
     public var remoteAddress: String
+    /// The address of the connection's other end (the proxy, when there is one).
+    public var peerAddress: String
     /// A sane incoming `X-Request-Id` echoed, else one the server generated.
     public var requestId: String
 
@@ -33,6 +36,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.peerAddress = remoteAddress
         self.requestId = requestId
         let split = HTTPTarget.split(target)
         self.path = split?.path ?? target

@@ -18,6 +18,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxQueuedRequests = 4096
     /// Seconds shutdown waits for in-flight requests before closing everything.
     public var shutdownGrace: Double = 10
+    /// Peers whose `X-Forwarded-For` names the client (a reverse proxy in front); nobody by default.
+    public var trustedProxies = TrustedProxies.none
 
     public init() {}
 

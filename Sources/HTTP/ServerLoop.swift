@@ -255,7 +255,7 @@ final class ServerLoop: @unchecked Sendable {
             let dates = self.dates
             let machine = ConnectionMachine(
                 clock: SystemMonotonicClock(), limits: limits, timeouts: timeouts, remoteAddress: remote,
-                makeRequestId: { ids.next() }, httpDate: { dates.now() })
+                trustedProxies: configuration.trustedProxies, makeRequestId: { ids.next() }, httpDate: { dates.now() })
             let connection = Connection(fd: fd, key: key, machine: machine, now: monotonicNanoseconds())
             do {
                 try queue.add(fd, key: key, interest: .read)

@@ -32,6 +32,12 @@ struct Configuration {
         app.http.bodyReadTimeout = try env.double("BODY_TIMEOUT_SECONDS", default: 30, in: 0.1...3600)
         app.http.idleTimeout = try env.double("IDLE_TIMEOUT_SECONDS", default: 60, in: 0.1...86400)
         app.http.shutdownGrace = try env.double("SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...600)
+        if let proxies = env.string("TRUSTED_PROXIES") {
+            switch TrustedProxies.parse(proxies) {
+            case .success(let parsed): app.http.trustedProxies = parsed
+            case .failure(let e): throw ConfigurationError(key: "TRUSTED_PROXIES", reason: "\(e); use a comma-separated list such as 127.0.0.1, 10.0.0.0/8")
+            }
+        }
         app.databasePath = env.string("DATABASE_PATH", default: "./data/billing.sqlite")
         app.migrationsDirectory = env.string("MIGRATIONS_DIR") ?? Self.bundledDirectory("migrations")
         app.publicDirectory = env.string("PUBLIC_DIR") ?? Self.bundledDirectory("public")
