@@ -70,6 +70,7 @@ extension ServerLoop {
             ("bytes", String(bytes)),
             ("remote", request.remoteAddress),
         ]
+        if request.peerAddress != request.remoteAddress { fields.append(("peer", request.peerAddress)) }
         fields.append(contentsOf: response.logFields)
         logger.log(.info, "request", fieldList: fields)
     }

@@ -57,6 +57,12 @@ import Testing
         #expect(r.stderr.contains("PORT"))
     }
 
+    @Test func config_BadTrustedProxy_ExitsWith2NamingTheKeyAndEntry() throws {
+        let r = try run(["migrate"], env: ["TRUSTED_PROXIES": "127.0.0.1, nginx"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("TRUSTED_PROXIES") && r.stderr.contains("'nginx'"))
+    }
+
     @Test func config_UnknownLogLevel_ExitsWith2NamingTheKey() throws {
         let r = try run(["migrate"], env: ["LOG_LEVEL": "loud"])
         #expect(r.status == 2)
