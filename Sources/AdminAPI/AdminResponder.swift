@@ -73,7 +73,8 @@ public struct AdminResponder: HTTPResponder {
             }
         }
         if let name = request.queryNamesWithInvalidUTF8.first {
-            throw APIError.validation(name, "must be valid UTF-8 (its percent-escapes decode to invalid bytes)")
+            // `?=%FF` has no name; the 400 still names a field.
+            throw APIError.validation(name.isEmpty ? "(unnamed)" : name, "must be valid UTF-8 (its percent-escapes decode to invalid bytes)")
         }
         let params = Params(query: request.queryItems, body: try Self.decodeBody(request))
         let tenantId = try resolveTenant(action.scope, params: params, principal: principal)
