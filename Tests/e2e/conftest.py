@@ -26,6 +26,8 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-123"
 ADMIN_KEY = "bsk_e2e_admin_key_0123456789abcdefghijklmnop"
+# 32 bytes in base64: card tokens and webhook secrets are sealed under it (a test-only value).
+PAYMENT_DATA_KEY = "ZTJlLXRlc3Qtb25seS1wYXltZW50LWRhdGEta2V5ISE="
 
 
 class ApiError(Exception):
@@ -116,10 +118,13 @@ def server():
         "ADMIN_API_KEY": ADMIN_KEY,
         "PUBLIC_DIR": str(ROOT / "public"),
         "LOGIN_RATE_LIMIT_PER_MINUTE": "1000",
+        "PAYMENT_DATA_KEY": PAYMENT_DATA_KEY,
+        # the webhook tests point an endpoint at a receiver on 127.0.0.1
+        "WEBHOOK_ALLOW_PRIVATE": "true",
     }
     if log_dir:
         env["LOG_LEVEL"] = "debug"
-        (log_dir / f"e2e-{os.getpid()}.secrets").write_text(f"{ADMIN_KEY}\n{ADMIN_PASSWORD}\n")
+        (log_dir / f"e2e-{os.getpid()}.secrets").write_text(f"{ADMIN_KEY}\n{ADMIN_PASSWORD}\n{PAYMENT_DATA_KEY}\n")
     log = open(log_path, "wb")
     proc = subprocess.Popen([str(_binary()), "serve"], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)  # migrations/ is read relative to the cwd
     base = None

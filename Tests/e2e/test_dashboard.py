@@ -14,7 +14,7 @@ from conftest import (ADMIN_EMAIL, ADMIN_KEY, ApiError, ROOT, SCREENSHOTS, asser
                       open_page, shot, visible, wait, wait_ready)
 
 XSS = "<img src=x onerror=alert(1)>"
-PAGES = ["billing", "subscription", "invoices", "notifications", "tenants", "access"]
+PAGES = ["billing", "subscription", "invoices", "notifications", "payment-methods", "webhooks", "tenants", "access"]
 
 
 def text(driver, css):
@@ -284,6 +284,11 @@ def test_phone_width_has_no_horizontal_scroll(signed_in, base, api):
     t = api.tenant("Phone " + "very-long-name-" * 4)
     api.call("set_quota", {"resource_type": "file_storage", "period": "monthly", "limit_value": 1000000}, tenant_id=t["id"])
     api.usage(t["id"], "file_storage", 123456)
+    api.call("add_payment_method", {"type": "credit_card", "token": "tok_phone", "card_brand": "MASTERCARD", "card_last4": "4444",
+                                    "exp_month": 1, "exp_year": 2040, "holder_name": "Holder " + "long-name-" * 6}, tenant_id=t["id"])
+    api.call("create_webhook_endpoint", {"url": "https://hooks.example.com/" + "a-very-long-path-segment/" * 6 + "?token=" + "x" * 60,
+                                         "event_types": ["*", "invoice.*", "subscription.*", "usage.threshold"],
+                                         "description": "phone " + "description-" * 6}, tenant_id=t["id"])
     try:
         d.set_window_size(375, 812)
         width = d.execute_script("return innerWidth")
@@ -300,6 +305,15 @@ def test_phone_width_has_no_horizontal_scroll(signed_in, base, api):
         assert d.execute_script("return document.documentElement.scrollWidth <= innerWidth")
         shot(d, "phone-quota-modal")
         d.find_element(By.CSS_SELECTOR, "dialog[open]").send_keys(Keys.ESCAPE)
+        for route, button, name in [("payment-methods", "add-payment-method", "payment-method"), ("webhooks", "new-webhook", "webhook")]:
+            d.find_element(By.CSS_SELECTOR, f".nav a[data-route={route}]").click()
+            wait_ready(d, route, t["id"])
+            d.find_element(By.ID, button).click()
+            wait(d, lambda d: visible(d, "dialog[open]"))
+            assert d.execute_script("return document.documentElement.scrollWidth <= innerWidth"), f"{route} dialog"
+            shot(d, f"phone-{name}-modal")
+            d.find_element(By.CSS_SELECTOR, "dialog[open]").send_keys(Keys.ESCAPE)
+            wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
     finally:
         d.set_window_size(1280, 900)
 

@@ -9,12 +9,15 @@ const PAGES = {
   subscription: () => import('./pages/subscription.js'),
   invoices: () => import('./pages/invoices.js'),
   notifications: () => import('./pages/notifications.js'),
+  'payment-methods': () => import('./pages/payment-methods.js'),
+  webhooks: () => import('./pages/webhooks.js'),
   tenants: () => import('./pages/tenants.js'),
   access: () => import('./pages/access.js'),
 };
 const TITLES = {
   billing: 'Billing', subscription: 'Subscription', invoices: 'Invoices',
-  notifications: 'Notifications', tenants: 'Tenants', access: 'API keys & users',
+  notifications: 'Notifications', 'payment-methods': 'Payment methods', webhooks: 'Webhooks',
+  tenants: 'Tenants', access: 'API keys & users',
 };
 const ROLE_RANK = { viewer: 1, admin: 2, 'super-admin': 3 };
 

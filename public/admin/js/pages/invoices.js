@@ -1,5 +1,7 @@
 // Invoices: status filter, pagination, detail with line items, printable view, status changes,
-// charge via Asaas (with the Pix QR code when the gateway returns one), and a manual invoice form.
+// charge via Asaas (with the Pix QR code when the gateway returns one), the Pix QR of an existing charge,
+// refunds through Asaas, and a manual invoice form. Card payments are never a form here: card data is
+// entered on the gateway's payment page, not in this dashboard.
 
 import { api, auth, isUnavailable } from '../api.js';
 import { h, mount, empty, errorBox, unavailable, toast, modal, confirmDialog, field, showFieldErrors, select,
@@ -115,8 +117,81 @@ function detail(inv, ctx, reload) {
   const actions = h('div.actions',
     printLink(inv, ctx),
     ctx.canWrite ? (transitions[inv.status] || []).map(([to, verb, danger]) => move(to, verb, danger)) : null);
-  const charge = ctx.canWrite && (inv.status === 'pending' || inv.status === 'overdue') ? chargeForm(inv, ctx, reload) : null;
-  return [facts, lines, actions, charge];
+  const open = inv.status === 'pending' || inv.status === 'overdue';
+  const charge = ctx.canWrite && open ? chargeForm(inv, ctx, reload) : null;
+  const pix = open && inv.external_payment_id ? pixPanel(inv, ctx) : null;
+  const refund = ctx.canWrite && inv.status === 'paid' ? refundForm(inv, ctx, reload) : null;
+  return [facts, lines, actions, pix, charge, refund];
+}
+
+/** What a gateway failure means, as a box; null when the error is about the form's fields. */
+function gatewayProblem(ex, what) {
+  if (isUnavailable(ex)) return unavailable(what);
+  if (ex.code === 'gateway_disabled' || ex.status === 503) {
+    return h('div.state.state-unavailable', { dataset: { gateway: 'disabled' } },
+      h('p', h('strong', 'The payment gateway is not configured on this server. '), `(${ex.message})`));
+  }
+  if (ex.code === 'gateway_error' || ex.code === 'gateway_timeout') {
+    const why = ex.details && ex.details.gateway_description;
+    return h('div.state.state-error', { role: 'alert' },
+      h('p', h('strong', ex.code === 'gateway_timeout' ? 'The gateway did not answer in time. ' : 'The gateway refused: '),
+        why || ex.message));
+  }
+  return null;
+}
+
+/** The Pix QR code of the invoice's existing charge (get_invoice_pix_qrcode). */
+function pixPanel(inv, ctx) {
+  const out = h('div', { id: 'pix-result', 'aria-live': 'polite' });
+  const button = h('button.btn', { type: 'button', id: 'show-pix', onclick: async () => {
+    button.disabled = true;
+    mount(out, loading('Fetching the Pix code…'));
+    try {
+      const r = await api.get('get_invoice_pix_qrcode', ctx.scope({ id: inv.id }));
+      mount(out, pixView(r || {}));
+    } catch (ex) {
+      if (ex.status === 401) { out.replaceChildren(); return; }
+      mount(out, gatewayProblem(ex, 'The Pix QR code') || h('div.state.state-error', { role: 'alert' }, h('p', ex.message)));
+    } finally {
+      button.disabled = false;
+    }
+  } }, 'Show Pix QR code');
+  return h('section.panel', { id: 'pix-panel' }, h('h3', 'Pix'),
+    h('p.hint', 'The invoice has a charge (', h('code', inv.external_payment_id), '); its Pix code can be paid from any bank app.'),
+    h('div.actions', button), out);
+}
+
+function refundForm(inv, ctx, reload) {
+  const result = h('div', { id: 'refund-result', 'aria-live': 'polite' });
+  const form = h('form.form.panel', { novalidate: true, id: 'refund-form' },
+    h('h3', 'Refund via Asaas'),
+    field('Amount (in cents)', h('input', { name: 'amount_cents', type: 'number', min: '1', step: '1', inputmode: 'numeric' }),
+      'Optional: empty refunds the whole amount not yet refunded.'),
+    field('Reason', h('input', { name: 'description', type: 'text', maxlength: '500' }), 'Optional.'),
+    h('p.form-error', { role: 'alert' }),
+    h('div.actions', h('button.btn.btn-danger', { type: 'submit', id: 'refund-submit' }, 'Refund…')),
+    result);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const cents = f.amount_cents.value.trim() === '' ? undefined : Number(f.amount_cents.value);
+    const what = cents === undefined ? `the whole amount not yet refunded of ${inv.invoice_number}` : `${money(cents, inv.currency)} of ${inv.invoice_number}`;
+    if (!(await confirmDialog({ title: 'Refund invoice', message: `Refund ${what} (${money(inv.amount_cents, inv.currency)}) through Asaas? The money goes back to the payer.`, confirmLabel: 'Refund', danger: true }))) return;
+    showFieldErrors(form, null);
+    mount(result, loading('Refunding…'));
+    try {
+      const r = await api.post('refund_invoice', { id: inv.id, amount_cents: cents, description: f.description.value.trim() || undefined }, ctx.scope());
+      result.replaceChildren();
+      toast(`Refunded ${money(r.refunded_cents, inv.currency)} (total refunded ${money(r.total_refunded_cents, inv.currency)}).`, 'success');
+      await reload();
+    } catch (ex) {
+      result.replaceChildren();
+      const box = ex.status === 401 ? null : gatewayProblem(ex, 'Refunds through Asaas');
+      if (box) mount(result, box);
+      else if (ex.status !== 401) showFieldErrors(form, ex);
+    }
+  });
+  return form;
 }
 
 function safeLink(href) {
@@ -149,7 +224,8 @@ function chargeForm(inv, ctx, reload) {
   const result = h('div', { id: 'charge-result', 'aria-live': 'polite' });
   const form = h('form.form.panel', { novalidate: true, id: 'charge-form' },
     h('h3', 'Charge via Asaas'),
-    field('Billing type', select('billing_type', [['PIX', 'Pix'], ['BOLETO', 'Boleto'], ['CREDIT_CARD', 'Credit card'], ['UNDEFINED', 'Let the customer choose']], 'PIX')),
+    field('Billing type', select('billing_type', [['PIX', 'Pix'], ['BOLETO', 'Boleto'], ['CREDIT_CARD', 'Credit card'], ['UNDEFINED', 'Let the customer choose']], 'PIX'),
+      'For a card, send the customer the payment page: card data is entered on Asaas\'s page, never in this dashboard.'),
     h('p.form-error', { role: 'alert' }),
     h('div.actions', h('button.btn.btn-primary', { type: 'submit' }, 'Create charge')),
     result);
@@ -163,8 +239,8 @@ function chargeForm(inv, ctx, reload) {
       toast(r && r.existing ? 'The invoice was already charged.' : 'Charge created.', 'success');
     } catch (ex) {
       result.replaceChildren();
-      if (isUnavailable(ex)) mount(result, unavailable('Charging through Asaas'));
-      else if (ex.status === 503) mount(result, h('div.state.state-unavailable', h('p', `The payment gateway is not configured on this server (${ex.message}).`)));
+      const box = ex.status === 401 ? null : gatewayProblem(ex, 'Charging through Asaas');
+      if (box) mount(result, box);
       else if (ex.status !== 401) showFieldErrors(form, ex);
     }
   });
@@ -175,26 +251,33 @@ function chargeForm(inv, ctx, reload) {
  * image (a base64 PNG, shown as a data: URL, which the CSP's img-src allows) and its copy-and-paste code. */
 function chargeResult(r) {
   const charge = r.charge || {};
-  const pix = r.pix || {};
   const out = [h('p', r.existing ? 'This invoice already has a charge: ' : 'Charge created: ', h('code', charge.id || ''),
     charge.status ? [' ', badge(label(charge.status), 'info')] : null)];
   if (charge.invoice_url) out.push(h('p', 'Payment page: ', safeLink(charge.invoice_url)));
   if (charge.bank_slip_url) out.push(h('p', 'Boleto: ', safeLink(charge.bank_slip_url)));
+  if (r.pix) out.push(pixView(r.pix));
+  return out;
+}
+
+/** A Pix code: `{payload, encoded_image, expiration_date}`. */
+function pixView(pix) {
+  const out = [];
   if (pix.encoded_image && /^[A-Za-z0-9+/=\s]+$/.test(pix.encoded_image)) {
     out.push(h('img.qr', { src: `data:image/png;base64,${pix.encoded_image.replace(/\s+/g, '')}`, alt: 'Pix QR code', id: 'pix-qr' }));
   }
   if (pix.payload) out.push(copyable('Pix copy-and-paste code', pix.payload));
   if (pix.expiration_date) out.push(h('p.hint', `Pix code valid until ${dateTime(pix.expiration_date)}`));
-  return out;
+  return out.length ? out : [h('p.hint', 'The gateway returned no Pix code for this charge.')];
 }
 
 export function copyable(title, text) {
   const code = h('code', text);
   return h('div.secret', h('span.hint', title), code,
     h('button.btn.btn-small', { type: 'button', onclick: async (e) => {
+      const button = e.currentTarget; // currentTarget is gone after the first await
       try {
         await navigator.clipboard.writeText(text);
-        e.currentTarget.textContent = 'Copied';
+        button.textContent = 'Copied';
         toast('Copied to the clipboard.', 'success');
       } catch {
         const range = document.createRange();
