@@ -80,6 +80,18 @@ import Testing
         #expect(try server.call("delete_webhook_endpoint", key: admin, body: ["id": .string(id)]).status == 404)
     }
 
+    @Test func eventTypes_AreListed_AndEveryListedValueIsAccepted() throws {
+        let viewer = try server.makeKey(role: "viewer", tenant: tenant)
+        let r = try server.call("list_webhook_event_types", key: viewer)
+        #expect(r.status == 200)
+        let groups = ["patterns", "billing_events", "notification_types"].map { r.data[$0]?.arrayValue ?? [] }
+        #expect(groups.allSatisfy { !$0.isEmpty })
+        let all = groups.flatMap { $0 }
+        #expect(all.compactMap(\.stringValue) == WebhookEventType.accepted)
+        let created = try server.call("create_webhook_endpoint", key: admin, body: ["url": .string(receiver.url), "event_types": .array(all)])
+        #expect(created.status == 201, "\(created.text)")
+    }
+
     @Test func privateTargets_AreRefused_UnlessAllowed() throws {
         let strict = try TestServer()
         let t = try strict.makeTenant("Strict Co")

@@ -18,6 +18,12 @@ enum WebhookActions {
                 let created = try s.webhooks.create(tenantId: r.tenant, url: url, eventTypes: types, description: description, context: r.context)
                 return .created(Present.webhookEndpoint(created.endpoint, secret: created.secret))
             },
+            Action("list_webhook_event_types", [.GET], .read, scope: .none,
+                   summary: "The values event_types accepts: patterns, billing events, notification types") { _ in
+                .ok(["patterns": .array(WebhookEventType.patterns.map(JSON.string)),
+                     "billing_events": .array(WebhookEventType.billingEvents.map(JSON.string)),
+                     "notification_types": .array(NotificationType.allCases.map { .string($0.rawValue) })])
+            },
             Action("list_webhook_endpoints", [.GET], .read, scope: .tenant, summary: "The tenant's webhook endpoints (never their secrets)") { r in
                 .ok(.array(try s.webhooks.list(tenantId: r.tenant).map { Present.webhookEndpoint($0) }))
             },

@@ -29,9 +29,11 @@ public enum WebhookEventType {
         return seen
     }()
 
+    /// The patterns an endpoint may subscribe to.
+    public static let patterns: [String] = ["*", "usage.*", "invoice.*", "subscription.*"]
+
     /// Every accepted subscription value, for validation messages and docs.
-    public static let accepted: [String] = ["*", "usage.*", "invoice.*", "subscription.*"] + billingEvents
-        + NotificationType.allCases.map(\.rawValue)
+    public static let accepted: [String] = patterns + billingEvents + NotificationType.allCases.map(\.rawValue)
 
     /// True when `value` may be subscribed.
     public static func isValid(_ value: String) -> Bool { accepted.contains(value) }

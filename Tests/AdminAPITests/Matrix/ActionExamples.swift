@@ -184,6 +184,7 @@ enum ActionExamples {
                 ["tenant_id": .string(try f.newTenant()), "url": .string(MatrixFixture.webhookURL), "event_types": ["invoice.*", "usage.threshold"],
                  "description": "Matrix receiver"]
             },
+            ex("list_webhook_event_types") { [:] },
             ex("list_webhook_endpoints") { ["tenant_id": a] },
             ex("delete_webhook_endpoint", usesUpTarget: true) { ["tenant_id": a, "id": .string(try f.newEndpoint())] },
             ex("test_webhook_endpoint") { ["tenant_id": a, "id": .string(f.endpointId)] },

@@ -7,14 +7,15 @@ import { h, mount, empty, errorBox, unavailable, loading, toast, modal, confirmD
 import { num, dateTime, label } from '../format.js';
 import { copyable } from './invoices.js';
 
-// The values create_webhook_endpoint accepts (WebhookEventType.accepted; docs/ADMIN_API.md "Outbound webhooks").
-const EVENT_GROUPS = [
-  ['Patterns', [['*', 'Every event'], ['usage.*', 'usage.*'], ['invoice.*', 'invoice.*'], ['subscription.*', 'subscription.*']]],
-  ['Billing events', ['usage.threshold', 'invoice.created', 'invoice.paid', 'invoice.overdue', 'invoice.payment_failed',
-    'subscription.expiring', 'subscription.expired', 'subscription.trial_ending'].map((t) => [t, t])],
-  ['Notification types', ['quota_warning', 'quota_exceeded', 'payment_failed', 'payment_success', 'subscription_expiring',
-    'subscription_expired', 'trial_ending', 'invoice_due', 'invoice_created'].map((t) => [t, t])],
-];
+// The values create_webhook_endpoint accepts, from the server (list_webhook_event_types), grouped for the form.
+async function eventGroups() {
+  const t = await api.get('list_webhook_event_types');
+  return [
+    ['Patterns', t.patterns.map((p) => [p, p === '*' ? 'Every event' : p])],
+    ['Billing events', t.billing_events.map((e) => [e, e])],
+    ['Notification types', t.notification_types.map((n) => [n, n])],
+  ];
+}
 const DELIVERY_BADGE = { pending: 'info', succeeded: 'ok', failed: 'danger' };
 const DELIVERY_PAGE = 20;
 
@@ -141,12 +142,19 @@ async function remove(e, ctx, reload) {
   } catch (ex) { if (ex.status !== 401) toast(`Could not delete: ${ex.message}`, 'error'); }
 }
 
-function createEndpoint(ctx, reload) {
+async function createEndpoint(ctx, reload) {
+  let groups;
+  try {
+    groups = await eventGroups();
+  } catch (ex) {
+    if (ex.status !== 401) toast(`Could not load the event types: ${ex.message}`, 'error');
+    return;
+  }
   let created = false;
-  return modal('New webhook endpoint', (close) => {
+  modal('New webhook endpoint', (close) => {
     const events = h('fieldset.field.event-choices', { dataset: { field: 'event_types' } },
       h('legend', 'Event types'),
-      EVENT_GROUPS.map(([title, items]) => h('div.event-group',
+      groups.map(([title, items]) => h('div.event-group',
         h('span.hint', title),
         items.map(([value, text]) => h('label.event-choice',
           h('input', { type: 'checkbox', name: 'event_types', value }), ' ', h('code', text))))),
