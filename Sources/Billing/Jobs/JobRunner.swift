@@ -144,14 +144,14 @@ public struct JobRunner: Sendable {
     func markOverdue(_ now: Date, dryRun: Bool) throws -> Result {
         let today = RFC3339.formatDate(now)
         if dryRun {
-            let n = try database.read { int64(of: try $0.scalar("SELECT count(*) FROM invoices WHERE status = 'pending' AND due_date < ?", [.text(today)])) ?? 0 }
+            let n = try database.read { int64(of: try $0.scalar("SELECT count(*) FROM invoices WHERE status = 'pending' AND due_date < ? AND amount_cents > 0", [.text(today)])) ?? 0 }
             return (.ok, "dry run: nothing was written", [("invoices_to_mark", n)])
         }
         var marked: Int64 = 0, notified: Int64 = 0
         while true {
             let (m, n) = try database.write { conn -> (Int64, Int64) in
                 var m: Int64 = 0, n: Int64 = 0
-                let rows = try conn.query("SELECT * FROM invoices WHERE status = 'pending' AND due_date < ? ORDER BY due_date, id LIMIT 200", [.text(today)])
+                let rows = try conn.query("SELECT * FROM invoices WHERE status = 'pending' AND due_date < ? AND amount_cents > 0 ORDER BY due_date, id LIMIT 200", [.text(today)])
                 for row in rows {
                     var invoice = InvoiceStore.decode(row)
                     invoice.status = .overdue

@@ -93,6 +93,10 @@ struct ClosingInvoiceTests {
         #expect(closing.lines.map(\.amountCents) == [-9950, 2450, 7500])
         #expect(closing.amountCents == 0)
         #expect(closing.lines.last!.description.contains("owed"))
+        // Nothing to pay is never overdue (no "invoice overdue" notice for R$ 0,00).
+        w.set("2026-04-01T00:00:00Z")
+        #expect(try w.jobs().run(.markOverdue, trigger: .cli).counts.first?.1 == 1)  // the first period's 19900, unpaid
+        #expect(try w.invoiceList(t).last!.status == .pending)
     }
 
     @Test func immediateCancel_OfAnUnrolledPeriod_BillsItsOverage_AndTheUsedPartOfTheNext() throws {
