@@ -103,7 +103,7 @@ enum FakeDate {
         let newYear = total / 12
         let newMonth = total % 12 + 1
         let newDay = min(day, RFC3339.daysInMonth(year: newYear, month: newMonth))
-        return format(days: RFC3339.daysFromCivil(year: newYear, month: newMonth, day: newDay))
+        return format(days: CivilTime.days(year: newYear, month: newMonth, day: newDay))
     }
 
     /// A required `YYYY-MM-DD` field not before today.

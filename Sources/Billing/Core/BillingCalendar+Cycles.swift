@@ -29,12 +29,12 @@ extension BillingCalendar {
         let local = anchor + offset
         let days = Int(floorDiv(local, 86400))
         let secondOfDay = local - Int64(days) * 86400
-        let (y, m, d) = Self.civil(fromDays: days)
+        let (y, m, d) = CivilTime.date(fromDays: days)
         let monthIndex = (y * 12 + (m - 1)) + months
         let year = Int(floor(Double(monthIndex) / 12))
         let month = monthIndex - year * 12 + 1
         let day = min(d, RFC3339.daysInMonth(year: year, month: month))
-        let targetLocal = Int64(RFC3339.daysFromCivil(year: year, month: month, day: day)) * 86400 + secondOfDay
+        let targetLocal = Int64(CivilTime.days(year: year, month: month, day: day)) * 86400 + secondOfDay
         let offsetAtTarget = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(targetLocal - offset))))
         return targetLocal - offsetAtTarget
     }

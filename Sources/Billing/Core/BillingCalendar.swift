@@ -21,8 +21,8 @@ public struct BillingCalendar: Sendable {
         case .monthly:
             return localFloor(seconds) { local in
                 let days = Int(floorDiv(local, 86400))
-                let (y, m, _) = Self.civil(fromDays: days)
-                return Int64(RFC3339.daysFromCivil(year: y, month: m, day: 1)) * 86400
+                let (y, m, _) = CivilTime.date(fromDays: days)
+                return Int64(CivilTime.days(year: y, month: m, day: 1)) * 86400
             }
         }
     }
@@ -55,20 +55,6 @@ public struct BillingCalendar: Sendable {
         let localStart = floorLocal(seconds + offset)
         let offsetAtStart = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(localStart - offset))))
         return localStart - offsetAtStart
-    }
-
-    /// (year, month, day) for days since 1970-01-01 (Howard Hinnant's algorithm).
-    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }
 

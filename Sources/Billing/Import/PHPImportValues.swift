@@ -149,7 +149,7 @@ enum PHPTime {
             }
         }
         guard i == b.count else { return nil }
-        let local = Int64(daysFromCivil(year, month, day)) * 86400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        let local = Int64(CivilTime.days(year: year, month: month, day: day)) * 86400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
         let utc: Int64
         if let offset {
             utc = local - Int64(offset)
@@ -173,7 +173,7 @@ enum PHPTime {
         }
         guard let d = parse(value, timeZone: timeZone) else { return nil }
         let local = Int64(floor(d.timeIntervalSince1970)) + Int64(timeZone.secondsFromGMT(for: d))
-        let (y, m, day) = BillingCalendar.civil(fromDays: Int(floorDiv(local, 86400)))
+        let (y, m, day) = CivilTime.date(fromDays: floorDiv(local, 86400))
         return String(format: "%04d-%02d-%02d", y, m, day)
     }
 
@@ -183,17 +183,6 @@ enum PHPTime {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm, the inverse of `BillingCalendar.civil`).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
     }
 }
 

@@ -23,7 +23,7 @@ enum InvoiceStore {
         guard let total = Money.sum(lines.map(\.amountCents)), total >= 0 else {
             throw BillingError.validation(field: "line_items", reason: "must sum to an amount between 0 and the largest allowed")
         }
-        let year = BillingCalendar.civil(fromDays: Int(floorDiv(Int64(floor(now.timeIntervalSince1970)), 86400))).year
+        let year = CivilTime(epochSeconds: Int64(floor(now.timeIntervalSince1970))).year
         let invoice = Invoice(id: UUIDv7.make(at: now), tenantId: tenantId, subscriptionId: subscriptionId,
                               number: try nextNumber(conn, year: year), status: status, currency: currency, amountCents: total,
                               lines: lines, periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate, issuedAt: now, paidAt: nil,

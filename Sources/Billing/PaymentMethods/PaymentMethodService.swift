@@ -54,7 +54,7 @@ public struct PaymentMethodService: Sendable {
             guard d.cardLast4 != nil else { throw BillingError.missing("card_last4") }
             guard let m = d.expMonth else { throw BillingError.missing("exp_month") }
             guard let y = d.expYear else { throw BillingError.missing("exp_year") }
-            let (cy, cm, _) = BillingCalendar.civil(fromDays: Int(floor(now.timeIntervalSince1970 / 86400)))
+            let (cy, cm, _) = CivilTime.date(fromDays: Int(floor(now.timeIntervalSince1970 / 86400)))
             if y < Int64(cy) || (y == Int64(cy) && m < Int64(cm)) {
                 throw BillingError.validation(field: "exp_year", reason: "the card has expired")
             }
