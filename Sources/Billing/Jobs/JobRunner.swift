@@ -89,48 +89,37 @@ public struct JobRunner: Sendable {
         var invoices: Int64 = 0, rolled: Int64 = 0, ended: Int64 = 0, trials: Int64 = 0, amount: Int64 = 0
         var failures: [String: String] = [:]
         var steps = 0
-        while steps < jobSettings.maxPeriodsPerRun {
-            let batch = try database.read { try SubscriptionStore.due($0, endedBy: cutoff, limit: 100 + failures.count) }
-                .filter { failures[$0.id] == nil }
-            if batch.isEmpty { break }
-            for sub in batch {
-                steps += 1
-                do {
-                    let faults = self.faults
-                    let step = try database.write { conn in
-                        try InvoiceGeneration.step(conn, subscriptionId: sub.id, cutoff: cutoff, calendar: calendar, now: now, faults: faults)
-                    }
-                    if case .rolled(let invoiced, let e, let t, let cents) = step {
-                        rolled += 1
-                        if invoiced { invoices += 1; amount += cents }
-                        if e { ended += 1 }
-                        if t { trials += 1 }
-                    }
-                } catch {
-                    failures[sub.id] = String(describing: error)
+        /// Steps through every subscription `scan` finds, one write transaction each, until none is left
+        /// or the run's step budget is spent; a failing subscription is recorded and skipped.
+        func drain(_ scan: (Connection, Int) throws -> [Subscription], step: (Subscription) throws -> Void) throws {
+            while steps < jobSettings.maxPeriodsPerRun {
+                let batch = try database.read { try scan($0, 100 + failures.count) }.filter { failures[$0.id] == nil }
+                if batch.isEmpty { return }
+                for sub in batch {
+                    steps += 1
+                    do { try step(sub) } catch { failures[sub.id] = String(describing: error) }
                 }
             }
         }
-        var closing: Int64 = 0
-        while steps < jobSettings.maxPeriodsPerRun {
-            let batch = try database.read { try SubscriptionStore.closingDue($0, endedBy: cutoff, limit: 100 + failures.count) }
-                .filter { failures[$0.id] == nil }
-            if batch.isEmpty { break }
-            for sub in batch {
-                steps += 1
-                do {
-                    let step = try database.write { conn in
-                        try ClosingInvoice.step(conn, subscriptionId: sub.id, cutoff: cutoff, calendar: calendar, now: now)
-                    }
-                    guard let step else {
-                        failures[sub.id] = "marked for a closing invoice but has no end date"
-                        continue
-                    }
-                    if step.invoiced { invoices += 1; closing += 1; amount += step.amountCents }
-                } catch {
-                    failures[sub.id] = String(describing: error)
-                }
+        let faults = self.faults
+        try drain({ try SubscriptionStore.due($0, endedBy: cutoff, limit: $1) }) { sub in
+            let step = try database.write { conn in
+                try InvoiceGeneration.step(conn, subscriptionId: sub.id, cutoff: cutoff, calendar: calendar, now: now, faults: faults)
             }
+            if case .rolled(let invoiced, let e, let t, let cents) = step {
+                rolled += 1
+                if invoiced { invoices += 1; amount += cents }
+                if e { ended += 1 }
+                if t { trials += 1 }
+            }
+        }
+        var closing: Int64 = 0
+        try drain({ try SubscriptionStore.closingDue($0, endedBy: cutoff, limit: $1) }) { sub in
+            let step = try database.write { conn in
+                try ClosingInvoice.step(conn, subscriptionId: sub.id, cutoff: cutoff, calendar: calendar, now: now)
+            }
+            guard let step else { throw BillingError.conflict("marked for a closing invoice but has no end date") }
+            if step.invoiced { invoices += 1; closing += 1; amount += step.amountCents }
         }
         let counts: [(String, Int64)] = [("invoices_created", invoices), ("closing_invoices", closing), ("amount_cents", amount), ("periods_rolled", rolled),
                                           ("subscriptions_ended", ended), ("trials_ended", trials), ("failures", Int64(failures.count))]
