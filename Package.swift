@@ -45,8 +45,10 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),
+        // Blocking loopback peers (sockets, line reader, listener, SMTP sink) shared by the test targets.
+        .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support", "LoopbackTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AsaasTests", dependencies: ["Asaas", "AsaasFake", "HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "AsaasFake", "HTTP", "Billing", "Outbound", "Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "AsaasFake", "HTTP", "Billing", "Outbound", "Storage", "Support", "LoopbackTestSupport"], swiftSettings: swiftSettings),
     ]
 )

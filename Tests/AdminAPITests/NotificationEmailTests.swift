@@ -1,15 +1,16 @@
 import Billing
 import Foundation
+import LoopbackTestSupport
 import Support
 import Testing
 
 /// send_notifications against a real SMTP sink on loopback: MIME, cc of urgent ones, no billing_email,
 /// retries with backoff then failed, and one e-mail per notification with concurrent senders.
 @Suite(.serialized) struct NotificationEmailTests {
-    let sink: NotifySMTPSink
+    let sink: TestSMTPSink
     let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
 
-    init() throws { sink = try NotifySMTPSink() }
+    init() throws { sink = try TestSMTPSink(receiveTimeout: 10) }
 
     func makeServer(smtpURL: String? = nil, enabled: Bool = true, maxAttempts: Int = 3) throws -> TestServer {
         let url = smtpURL ?? sink.url
@@ -98,7 +99,7 @@ import Testing
     }
 
     @Test func sinkDown_RetriesWithBackoff_ThenFailed_KeepingTheError() throws {
-        let server = try makeServer(smtpURL: "smtp://127.0.0.1:\(try NotifySocket.unusedPort())", maxAttempts: 3)
+        let server = try makeServer(smtpURL: "smtp://127.0.0.1:\(try TestSocket.unusedPort())", maxAttempts: 3)
         let t = try tenant(server, "Down Co", email: "a@down.example")
         let id = try notify(server, t.key, subject: "Will fail")
         #expect(try runJob(server)["counts"]?["retrying"] == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LoopbackTestSupport
 import Synchronization
 
 /// A tiny blocking HTTP/1.1 server on 127.0.0.1 for client tests: one thread

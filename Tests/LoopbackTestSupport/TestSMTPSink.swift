@@ -3,29 +3,47 @@ import Glibc
 import Synchronization
 
 /// A tiny SMTP receiver (RFC 5321 happy path plus AUTH PLAIN) that records what it is sent.
-final class TestSMTPSink: Sendable {
-    struct Received: Sendable {
-        var mailFrom = ""
-        var recipients: [String] = []
-        var data = ""
+public final class TestSMTPSink: Sendable {
+    public struct Received: Sendable {
+        public var mailFrom = ""
+        public var recipients: [String] = []
+        public var data = ""
         /// Decoded `AUTH PLAIN` credential as (user, password), if the client logged in.
-        var credential: (String, String)?
+        public var credential: (String, String)?
+
+        /// The message's header fields in order, folded lines joined.
+        public var head: [(String, String)] {
+            var out: [(String, String)] = []
+            for line in data.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n") {
+                if line.hasPrefix(" ") || line.hasPrefix("\t"), !out.isEmpty { out[out.count - 1].1 += line; continue }
+                if let colon = line.firstIndex(of: ":") {
+                    out.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                }
+            }
+            return out
+        }
+
+        /// The first header field called `name` (any case).
+        public func header(_ name: String) -> String? { head.first { $0.0.lowercased() == name.lowercased() }?.1 }
+
+        /// Everything after the header.
+        public var body: String { data.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n") }
     }
 
     private let listener: LoopbackListener
     private let received = Mutex<[Received]>([])
 
-    init() throws {
-        listener = try LoopbackListener()
+    public init(receiveTimeout: Int? = nil) throws {
+        listener = try LoopbackListener(receiveTimeout: receiveTimeout)
         listener.start { [self] fd in serve(fd) }
     }
 
-    var port: UInt16 { listener.port }
+    public var port: UInt16 { listener.port }
 
-    var url: String { "smtp://127.0.0.1:\(port)" }
-    var messages: [Received] { received.withLock { $0 } }
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+    public var messages: [Received] { received.withLock { $0 } }
 
-    func stop() { listener.stop() }
+    public func stop() { listener.stop() }
 
     private func serve(_ fd: Int32) {
         let reader = TestReader(fd: fd)

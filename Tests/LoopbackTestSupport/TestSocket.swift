@@ -2,17 +2,17 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Blocking loopback sockets for the test servers (tests only; production code
-/// goes through the Sockets module).
-enum TestSocket {
-    struct Failure: Error, CustomStringConvertible {
-        let call: String
-        let code: Int32
-        var description: String { "\(call) failed: errno \(code)" }
+/// Blocking loopback sockets for the test servers and peers of every test target (tests only;
+/// production code goes through the Sockets module).
+public enum TestSocket {
+    public struct Failure: Error, CustomStringConvertible {
+        public let call: String
+        public let code: Int32
+        public var description: String { "\(call) failed: errno \(code)" }
     }
 
     /// A listening socket on 127.0.0.1 with a kernel-chosen port.
-    static func listen() throws -> (fd: Int32, port: UInt16) {
+    public static func listen() throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket", code: errno) }
         var one: Int32 = 1
@@ -36,13 +36,13 @@ enum TestSocket {
     }
 
     /// A port on which nothing listens (bound, then closed).
-    static func unusedPort() throws -> UInt16 {
+    public static func unusedPort() throws -> UInt16 {
         let (fd, port) = try listen()
         close(fd)
         return port
     }
 
-    static func accept(_ fd: Int32) -> Int32? {
+    public static func accept(_ fd: Int32) -> Int32? {
         while true {
             let client = Glibc.accept(fd, nil, nil)
             if client >= 0 { return client }
@@ -51,7 +51,7 @@ enum TestSocket {
         }
     }
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) {
+    public static func sendAll(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -61,15 +61,15 @@ enum TestSocket {
         }
     }
 
-    static func sendAll(_ fd: Int32, _ text: String) { sendAll(fd, Array(text.utf8)) }
+    public static func sendAll(_ fd: Int32, _ text: String) { sendAll(fd, Array(text.utf8)) }
 }
 
 /// Buffered reads of lines and exact byte counts from a blocking socket.
-final class TestReader {
-    let fd: Int32
+public final class TestReader {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(fd: Int32) { self.fd = fd }
+    public init(fd: Int32) { self.fd = fd }
 
     /// Reads more bytes; false at end of stream or on error.
     private func fill() -> Bool {
@@ -84,7 +84,7 @@ final class TestReader {
     }
 
     /// One line without its CRLF (or LF); nil at end of stream.
-    func line() -> String? {
+    public func line() -> String? {
         while true {
             if let newline = buffer.firstIndex(of: 10) {
                 var line = Array(buffer[..<newline])
@@ -96,7 +96,7 @@ final class TestReader {
         }
     }
 
-    func bytes(_ count: Int) -> [UInt8]? {
+    public func bytes(_ count: Int) -> [UInt8]? {
         while buffer.count < count {
             guard fill() else { return nil }
         }
@@ -107,43 +107,53 @@ final class TestReader {
 }
 
 /// Open client connections of a test server, so `stop()` can unblock their threads.
-final class ConnectionSet: Sendable {
+public final class ConnectionSet: Sendable {
     private let fds = Mutex<Set<Int32>>([])
     private let accepted = Atomic<Int>(0)
 
-    var acceptedCount: Int { accepted.load(ordering: .sequentiallyConsistent) }
+    public var acceptedCount: Int { accepted.load(ordering: .sequentiallyConsistent) }
 
-    func insert(_ fd: Int32) {
+    public init() {}
+
+    public func insert(_ fd: Int32) {
         accepted.add(1, ordering: .sequentiallyConsistent)
         fds.withLock { _ = $0.insert(fd) }
     }
 
     /// Closes `fd`; only the connection's own thread calls this, so the number is never reused under another thread.
-    func close(_ fd: Int32) {
+    public func close(_ fd: Int32) {
         fds.withLock { _ = $0.remove(fd) }
         Glibc.close(fd)
     }
 
-    func shutdownAll() {
+    public func shutdownAll() {
         fds.withLock { set in for fd in set { shutdown(fd, Int32(SHUT_RDWR)) } }
     }
 }
 
 /// A listening socket on 127.0.0.1 that serves each accepted connection on a thread of its own
-/// and closes it when `serve` returns; shared by the test HTTP server and the SMTP sink.
-final class LoopbackListener: Sendable {
-    let port: UInt16
+/// and closes it when `serve` returns; shared by the test HTTP servers, the SMTP sink and the
+/// webhook receiver.
+public final class LoopbackListener: Sendable {
+    public let port: UInt16
     private let fd: Int32
     private let connections = ConnectionSet()
+    /// Seconds a connection's read may block before it fails (nil: forever).
+    private let receiveTimeout: Int?
 
-    init() throws {
+    public init(receiveTimeout: Int? = nil) throws {
         (fd, port) = try TestSocket.listen()
+        self.receiveTimeout = receiveTimeout
     }
 
     /// Starts accepting; `serve` runs once per connection.
-    func start(_ serve: @escaping @Sendable (Int32) -> Void) {
+    public func start(_ serve: @escaping @Sendable (Int32) -> Void) {
         let thread = Thread { [self] in
             while let client = TestSocket.accept(fd) {
+                if let seconds = receiveTimeout {
+                    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+                    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                }
                 connections.insert(client)
                 let worker = Thread { [self] in
                     defer { connections.close(client) }
@@ -155,10 +165,10 @@ final class LoopbackListener: Sendable {
         thread.start()
     }
 
-    var acceptedCount: Int { connections.acceptedCount }
+    public var acceptedCount: Int { connections.acceptedCount }
 
     /// Stops accepting and cuts every open connection.
-    func stop() {
+    public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         connections.shutdownAll()
     }
