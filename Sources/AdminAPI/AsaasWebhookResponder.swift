@@ -49,6 +49,8 @@ public struct AsaasWebhookResponder: HTTPResponder {
         let input = GatewayEventInput(eventId: String(event.id.prefix(200)), eventType: String(event.event.prefix(100)),
                                       paymentId: payment?["id"]?.stringValue, externalReference: payment?["externalReference"]?.stringValue,
                                       paymentStatus: payment?["status"]?.stringValue,
+                                      paymentCustomerId: payment?["customer"]?.stringValue.map { String($0.prefix(200)) },
+                                      paymentValueCents: AsaasMoney.cents(payment?["value"]),
                                       payload: String(decoding: request.body, as: UTF8.self))
         let receipt: GatewayEventReceipt
         do {

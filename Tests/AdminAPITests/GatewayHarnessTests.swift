@@ -134,6 +134,15 @@ final class GatewayHarness: @unchecked Sendable {
         return id
     }
 
+    /// The tenant's Asaas customer id (linking one first with `sync`, the tenant's admin key, when given).
+    func customer(_ tenantId: String, sync key: String? = nil) throws -> String {
+        if let key { _ = try call("sync_asaas_customer", key: key, body: [:]) }
+        guard let id = try call("get_tenant", key: superKey, query: ["tenant_id": tenantId]).data["asaas_customer_id"]?.stringValue else {
+            throw TestClientError.io("tenant \(tenantId) has no Asaas customer")
+        }
+        return id
+    }
+
     func invoice(_ key: String, _ id: String) throws -> JSON { try call("get_invoice", key: key, query: ["id": id]).data }
 
     /// Charges an invoice and returns the gateway payment id.
@@ -211,10 +220,11 @@ func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows 
 }
 
 /// A payment webhook body as Asaas sends it.
-func paymentEvent(_ name: String, id: String = "evt_\(UUIDv7.random())&1", paymentId: String, reference: String?, cents: Int64 = 4_990) -> JSON {
+func paymentEvent(_ name: String, id: String = "evt_\(UUIDv7.random())&1", paymentId: String, reference: String?, cents: Int64 = 4_990,
+                  customer: String = "cus_000000000001") -> JSON {
     [
         "id": .string(id), "event": .string(name), "dateCreated": "2026-07-14 10:00:00",
-        "payment": ["object": "payment", "id": .string(paymentId), "customer": "cus_000000000001", "value": .double(Double(cents) / 100),
+        "payment": ["object": "payment", "id": .string(paymentId), "customer": .string(customer), "value": .double(Double(cents) / 100),
                     "billingType": "PIX", "status": "RECEIVED", "externalReference": JSON(reference), "deleted": false],
     ]
 }

@@ -37,42 +37,45 @@ struct GatewayWebhookTests {
         // REFUNDED overtakes RECEIVED: paid then refunded, and the late RECEIVED changes nothing.
         let a = try h.makeInvoice(t.admin)
         let pa = try h.charge(t.admin, a)
-        #expect(try h.deliver(paymentEvent("PAYMENT_REFUNDED", paymentId: pa, reference: a)).status == 200)
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: pa, reference: a)).status == 200)
+        let cus = try h.customer(t.id)
+        #expect(try h.deliver(paymentEvent("PAYMENT_REFUNDED", paymentId: pa, reference: a, customer: cus)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: pa, reference: a, customer: cus)).status == 200)
         #expect(try h.invoice(t.admin, a)["status"] == "refunded")
         // OVERDUE after CONFIRMED leaves it paid; DELETED after paid leaves it paid.
         let b = try h.makeInvoice(t.admin)
         let pb = try h.charge(t.admin, b)
         for name in ["PAYMENT_CONFIRMED", "PAYMENT_OVERDUE", "PAYMENT_DELETED", "PAYMENT_RECEIVED"] {
-            #expect(try h.deliver(paymentEvent(name, paymentId: pb, reference: b)).status == 200)
+            #expect(try h.deliver(paymentEvent(name, paymentId: pb, reference: b, customer: cus)).status == 200)
         }
         #expect(try h.invoice(t.admin, b)["status"] == "paid")
         #expect(try h.notifications(t.admin, type: "invoice_due").isEmpty)
         // OVERDUE on a pending invoice → overdue + invoice_due; then DELETED → cancelled.
         let c = try h.makeInvoice(t.admin)
         let pc = try h.charge(t.admin, c)
-        #expect(try h.deliver(paymentEvent("PAYMENT_OVERDUE", paymentId: pc, reference: c)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_OVERDUE", paymentId: pc, reference: c, customer: cus)).status == 200)
         #expect(try h.invoice(t.admin, c)["status"] == "overdue")
         #expect(try h.notifications(t.admin, type: "invoice_due").count == 1)
-        #expect(try h.deliver(paymentEvent("PAYMENT_DELETED", paymentId: pc, reference: c)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_DELETED", paymentId: pc, reference: c, customer: cus)).status == 200)
         #expect(try h.invoice(t.admin, c)["status"] == "cancelled")
     }
 
     @Test func matching_ByPaymentId_ElseByExternalReference() throws {
         let h = try GatewayHarness()
         let t = try h.makeTenant()
-        // Not charged through us (no external_payment_id): the reference finds it and the payment id is recorded.
+        // Not charged through us (no external_payment_id) but of the tenant's customer: the reference finds it and
+        // the payment id is recorded.
+        let cus = try h.customer(t.id, sync: t.admin)
         let a = try h.makeInvoice(t.admin)
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_outside0000001", reference: a)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_outside0000001", reference: a, customer: cus)).status == 200)
         let paid = try h.invoice(t.admin, a)
         #expect(paid["status"] == "paid" && paid["external_payment_id"] == "pay_outside0000001")
         // A reference naming an invoice charged by another payment is ignored.
         let b = try h.makeInvoice(t.admin)
         _ = try h.charge(t.admin, b)
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_other000000001", reference: b)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_other000000001", reference: b, customer: cus)).status == 200)
         #expect(try h.invoice(t.admin, b)["status"] == "pending")
         // No match at all: stored, ignored, 200.
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_nobody00000001", reference: "not-ours")).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_nobody00000001", reference: "not-ours", customer: cus)).status == 200)
         for payment in ["pay_other000000001", "pay_nobody00000001"] {
             #expect(try h.events(["payment_id": payment])["items"]?.arrayValue?.first?["status"] == "ignored")
         }
@@ -95,7 +98,8 @@ struct GatewayWebhookTests {
         let t = try h.makeTenant()
         let invoice = try h.makeInvoice(t.admin)
         let payment = try h.charge(t.admin, invoice)
-        let event = paymentEvent("PAYMENT_RECEIVED", paymentId: payment, reference: invoice)
+        let cus = try h.customer(t.id)
+        let event = paymentEvent("PAYMENT_RECEIVED", paymentId: payment, reference: invoice, customer: cus)
         #expect(try h.deliver(event, token: "wrong-token-0123456789abcdef0123456").status == 401)
         #expect(try h.deliver(event, token: GatewaySecrets.webhookToken + "x").status == 401)
         #expect(try h.deliver(event, token: nil).status == 401)
@@ -135,14 +139,16 @@ struct GatewayWebhookTests {
         let t = try h.makeTenant()
         let invoice = try h.makeInvoice(t.admin)
         let payment = try h.charge(t.admin, invoice)
+        let cus = try h.customer(t.id)
         h.stopServer()
-        let body = paymentEvent("PAYMENT_RECEIVED", id: "evt_crash&42", paymentId: payment, reference: invoice).serializedString()
+        let body = paymentEvent("PAYMENT_RECEIVED", id: "evt_crash&42", paymentId: payment, reference: invoice, customer: cus).serializedString()
         let db = try Database(path: h.databasePath)
         try db.write { conn in
             _ = try conn.run("""
-                INSERT INTO gateway_events (id, event_id, event_type, payment_id, external_reference, status, payload, received_at)
-                VALUES (?, 'evt_crash&42', 'PAYMENT_RECEIVED', ?, ?, 'received', ?, '2026-07-14T10:00:00.000Z')
-                """, [.text(UUIDv7.random()), .text(payment), .text(invoice), .text(body)])
+                INSERT INTO gateway_events (id, event_id, event_type, payment_id, external_reference, payment_customer_id,
+                    payment_value_cents, status, payload, received_at)
+                VALUES (?, 'evt_crash&42', 'PAYMENT_RECEIVED', ?, ?, ?, 4990, 'received', ?, '2026-07-14T10:00:00.000Z')
+                """, [.text(UUIDv7.random()), .text(payment), .text(invoice), .text(cus), .text(body)])
         }
         db.close()
         try h.startServer()
@@ -151,7 +157,7 @@ struct GatewayWebhookTests {
         let event = try h.events(["payment_id": payment])["items"]?.arrayValue?.first { $0["event_id"] == "evt_crash&42" }
         #expect(event?["status"] == "applied" && event?["processed_at"] != .null)
         // Its redelivery by Asaas (which never got a 200) is acknowledged and ignored.
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", id: "evt_crash&42", paymentId: payment, reference: invoice)).status == 200)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", id: "evt_crash&42", paymentId: payment, reference: invoice, customer: cus)).status == 200)
         #expect(try h.notifications(t.admin, type: "payment_success").count == 1)
     }
 
@@ -168,9 +174,10 @@ struct GatewayWebhookTests {
         #expect(try h.call("pay_invoice_with_card", key: t.admin, body: ["id": .string(second), "card": .object(declined), "holder": holderBody]).status == 502)
         let third = try h.makeInvoice(t.admin)
         let payment = try h.charge(t.admin, third)
+        let cus = try h.customer(t.id)
         #expect(try h.control(payment, "receive") == 200)
         #expect(try eventually { try h.fake.webhooksIdle && h.invoice(t.admin, third)["status"] == "paid" })
-        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: payment, reference: third), token: "bad-token-000000000000000000").status == 401)
+        #expect(try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: payment, reference: third, customer: cus), token: "bad-token-000000000000000000").status == 401)
         let logs = h.allLogs
         #expect(h.serverLog.get().count > 10)
         for secret in [GatewaySecrets.cardNumber, GatewaySecrets.declinedCard, GatewaySecrets.apiKey, GatewaySecrets.webhookToken,

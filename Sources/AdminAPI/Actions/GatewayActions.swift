@@ -61,7 +61,7 @@ enum GatewayActions {
             Action("get_gateway_balance", [.GET], .superAdmin, scope: .none, summary: "The Asaas account balance") { _ in
                 .ok(["balance_cents": .int(try s.payments.balanceCents()), "currency": "BRL"])
             },
-            Action("list_webhook_events", [.GET], .superAdmin, scope: .none, summary: "Asaas webhook events received, newest first (status received|applied|ignored|error)") { r in
+            Action("list_webhook_events", [.GET], .superAdmin, scope: .none, summary: "Asaas webhook events received, newest first (status received|applied|ignored|held|error)") { r in
                 let p = r.params
                 var q = GatewayEventQuery()
                 q.status = try p.enumeration("status", GatewayEvent.Status.self)
@@ -150,6 +150,7 @@ extension Present {
         [
             "id": .string(e.id), "provider": .string(e.provider), "event_id": .string(e.eventId), "event_type": .string(e.eventType),
             "payment_id": JSON(e.paymentId), "external_reference": JSON(e.externalReference), "payment_status": JSON(e.paymentStatus),
+            "payment_customer_id": JSON(e.paymentCustomerId), "payment_value_cents": e.paymentValueCents.map(JSON.int) ?? .null,
             "status": .string(e.status.rawValue), "result": JSON(e.result), "error": JSON(e.error), "tenant_id": JSON(e.tenantId),
             "invoice_id": JSON(e.invoiceId), "redeliveries": JSON(e.redeliveries), "received_at": time(e.receivedAt),
             "processed_at": time(e.processedAt),

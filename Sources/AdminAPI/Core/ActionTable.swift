@@ -31,6 +31,7 @@ public struct ActionTable: Sendable {
             PlanActions.make(services), SubscriptionActions.make(services), InvoiceActions.make(services), PaymentMethodActions.make(services), JobActions.make(services),
             NotificationActions.make(services), WebhookActions.make(services),
             GatewayActions.make(services),
+            OperatorActions.make(services),
         ])
     }
 }

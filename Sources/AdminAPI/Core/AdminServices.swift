@@ -26,6 +26,8 @@ public struct AdminServices: Sendable {
     /// Gateway charges (Asaas); every call throws `GatewayError.disabled` when `gateway` is nil.
     public let payments: PaymentService
     public let gatewayEvents: GatewayEventService
+    /// What needs the operator (held gateway events, mismatched charges); super-admins only.
+    public let operatorAlerts: OperatorAlertService
     public let notifications: NotificationService
     public let webhooks: WebhookService
     public let delivery: NotificationDelivery
@@ -49,6 +51,7 @@ public struct AdminServices: Sendable {
         delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings)
         payments = PaymentService(database: database, clock: clock, gateway: gateway, paymentMethods: paymentMethods)
         gatewayEvents = GatewayEventService(database: database, clock: clock)
+        operatorAlerts = OperatorAlertService(database: database, clock: clock)
         jobs = JobRunner(database: database, clock: clock, settings: settings,
                          charger: gateway == nil ? nil : GatewayInvoiceCharger(payments: payments), delivery: delivery)
         jobScheduler = JobScheduler(runner: jobs, settings: settings)

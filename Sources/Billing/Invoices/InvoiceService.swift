@@ -115,6 +115,11 @@ public struct InvoiceService: Sendable {
         let method: String?? = try u.paymentMethod.map { try $0.flatMap { try Validate.text($0, field: "payment_method", maxLength: 64, required: false) } }
         let external: String?? = try u.externalPaymentId.map { try $0.flatMap { try Validate.text($0, field: "external_payment_id", maxLength: 200, required: false) } }
         let url: String?? = try u.externalInvoiceURL.map { try $0.flatMap { try Validate.text($0, field: "external_invoice_url", maxLength: 2000, required: false) } }
+        // A payment id decides whose gateway charge this invoice refunds, shows and is settled by: only the gateway
+        // flow sets it, or a super-admin repairing a link (audited below).
+        if u.externalPaymentId != nil, context.principal.role != .superAdmin {
+            throw BillingError.forbidden("external_payment_id is set by the payment gateway flow (charge_invoice); only a super-admin may change it")
+        }
         if u.paidAt != nil, u.status != .paid {
             throw BillingError.validation(field: "paid_at", reason: "may only be given together with status paid")
         }
@@ -144,7 +149,14 @@ public struct InvoiceService: Sendable {
             }
             if let notes { invoice.notes = notes; changes["notes"] = JSON(notes) }
             if let method { invoice.paymentMethod = method; changes["payment_method"] = JSON(method) }
-            if let external { invoice.externalPaymentId = external; changes["external_payment_id"] = JSON(external) }
+            if let external {
+                if let id = external, let holder = try conn.queryOne("SELECT id FROM invoices WHERE external_payment_id = ?", [.text(id)])?.string("id"),
+                   holder != invoice.id {
+                    throw BillingError.conflict("external_payment_id \(id) already belongs to invoice \(holder)")
+                }
+                invoice.externalPaymentId = external
+                changes["external_payment_id"] = JSON(external)
+            }
             if let url { invoice.externalInvoiceURL = url; changes["external_invoice_url"] = JSON(url) }
             if let details = u.billingDetails { invoice.billingDetails = details; changes["billing_details"] = details.map { .object($0) } ?? .null }
             invoice.updatedAt = now

@@ -10,6 +10,9 @@ public struct GatewayEvent: Sendable, Equatable {
         case applied
         /// Nothing to do: unknown event, no matching invoice, or the invoice is already further along.
         case ignored
+        /// Stored, not applied: the payment does not match the invoice it points at (customer, reference or
+        /// value); an operator alert says why.
+        case held
         /// Applying failed; `error` says why.
         case error
     }
@@ -21,6 +24,10 @@ public struct GatewayEvent: Sendable, Equatable {
     public let paymentId: String?
     public let externalReference: String?
     public let paymentStatus: String?
+    /// `payment.customer` of the event (the gateway customer the payment belongs to).
+    public let paymentCustomerId: String?
+    /// `payment.value` of the event in cents.
+    public let paymentValueCents: Int64?
     public let status: Status
     public let result: String?
     public let error: String?
@@ -39,14 +46,19 @@ public struct GatewayEventInput: Sendable {
     public var paymentId: String?
     public var externalReference: String?
     public var paymentStatus: String?
+    public var paymentCustomerId: String?
+    public var paymentValueCents: Int64?
     public var payload: String
 
-    public init(eventId: String, eventType: String, paymentId: String?, externalReference: String?, paymentStatus: String?, payload: String) {
+    public init(eventId: String, eventType: String, paymentId: String?, externalReference: String?, paymentStatus: String?,
+                paymentCustomerId: String? = nil, paymentValueCents: Int64? = nil, payload: String) {
         self.eventId = eventId
         self.eventType = eventType
         self.paymentId = paymentId
         self.externalReference = externalReference
         self.paymentStatus = paymentStatus
+        self.paymentCustomerId = paymentCustomerId
+        self.paymentValueCents = paymentValueCents
         self.payload = payload
     }
 }

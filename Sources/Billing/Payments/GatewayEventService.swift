@@ -27,12 +27,13 @@ public struct GatewayEventService: Sendable {
         let id = UUIDv7.make(at: now)
         return try database.write { conn in
             let inserted = try conn.run("""
-                INSERT INTO gateway_events (id, provider, event_id, event_type, payment_id, external_reference, payment_status, status,
-                    payload, received_at)
-                VALUES (?, 'asaas', ?, ?, ?, ?, ?, 'received', ?, ?)
+                INSERT INTO gateway_events (id, provider, event_id, event_type, payment_id, external_reference, payment_status,
+                    payment_customer_id, payment_value_cents, status, payload, received_at)
+                VALUES (?, 'asaas', ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)
                 ON CONFLICT (event_id) DO NOTHING
                 """, [.text(id), .text(input.eventId), .text(input.eventType), SQLValue(input.paymentId), SQLValue(input.externalReference),
-                      SQLValue(input.paymentStatus), .text(input.payload), .text(StoredTime.format(now))])
+                      SQLValue(input.paymentStatus), SQLValue(input.paymentCustomerId), input.paymentValueCents.map(SQLValue.integer) ?? .null,
+                      .text(input.payload), .text(StoredTime.format(now))])
             if inserted > 0 { return .stored(id) }
             try conn.run("UPDATE gateway_events SET redeliveries = redeliveries + 1 WHERE event_id = ?", [.text(input.eventId)])
             let existing = try conn.queryOne("SELECT id FROM gateway_events WHERE event_id = ?", [.text(input.eventId)])?.string("id")
@@ -105,20 +106,35 @@ public struct GatewayEventService: Sendable {
         let invoice: Invoice?
     }
 
+    /// Event types that change an invoice; only these are checked against it (and held when they do not match).
+    static let actionable: Set<String> = ["PAYMENT_CONFIRMED", "PAYMENT_RECEIVED", "PAYMENT_OVERDUE", "PAYMENT_REFUNDED", "PAYMENT_DELETED",
+                                          "PAYMENT_CREDIT_CARD_CAPTURE_REFUSED", "PAYMENT_REPROVED_BY_RISK_ANALYSIS"]
+
     static func applyEvent(_ conn: Connection, _ event: GatewayEvent, at now: Date) throws -> Outcome {
         guard event.eventType.hasPrefix("PAYMENT_") else { return Outcome(status: .ignored, result: "not a payment event", invoice: nil) }
-        var invoice: Invoice?
-        if let payment = event.paymentId {
-            invoice = try conn.queryOne("SELECT * FROM invoices WHERE external_payment_id = ? LIMIT 1", [.text(payment)]).map(InvoiceStore.decode)
+        // The payment id is unique among invoices (migration 008); the reference is the invoice id our charges carry.
+        let byPayment = try event.paymentId.flatMap {
+            try conn.queryOne("SELECT * FROM invoices WHERE external_payment_id = ?", [.text($0)]).map(InvoiceStore.decode)
         }
-        if invoice == nil, let reference = event.externalReference, UUIDv7.isValid(reference) {
-            invoice = try conn.queryOne("SELECT * FROM invoices WHERE id = ?", [.text(reference.lowercased())]).map(InvoiceStore.decode)
-            if let found = invoice, let charged = found.externalPaymentId, let payment = event.paymentId, charged != payment {
-                return Outcome(status: .ignored, result: "the invoice is charged by \(charged), not \(payment)", invoice: found)
-            }
+        let byReference = try event.externalReference.flatMap { reference -> Invoice? in
+            guard UUIDv7.isValid(reference) else { return nil }
+            return try conn.queryOne("SELECT * FROM invoices WHERE id = ?", [.text(reference.lowercased())]).map(InvoiceStore.decode)
         }
-        guard var inv = invoice else {
+        if let byPayment, let byReference, byPayment.id != byReference.id {
+            return try hold(conn, event, byPayment, reason: "the payment is recorded on invoice \(byPayment.id) but its externalReference names invoice \(byReference.id)", at: now)
+        }
+        guard var inv = byPayment ?? byReference else {
             return Outcome(status: .ignored, result: "no invoice matches this payment", invoice: nil)
+        }
+        if byPayment == nil, let charged = inv.externalPaymentId, let payment = event.paymentId, charged != payment {
+            return Outcome(status: .ignored, result: "the invoice is charged by \(charged), not \(payment)", invoice: inv)
+        }
+        if actionable.contains(event.eventType) {
+            let binding = ChargeBinding(customerId: event.paymentCustomerId, externalReference: event.externalReference,
+                                        valueCents: event.paymentValueCents)
+            if let why = binding.mismatch(invoice: inv, tenantCustomerId: try ChargeBinding.tenantCustomerId(conn, tenantId: inv.tenantId)) {
+                return try hold(conn, event, inv, reason: why, at: now)
+            }
         }
         let from = inv.status
         func move(to next: Invoice.Status, action: String = "apply_gateway_event") throws {
@@ -180,6 +196,17 @@ public struct GatewayEventService: Sendable {
         }
     }
 
+    /// Keeps an event that does not match its invoice unapplied, with an operator alert (once per event).
+    static func hold(_ conn: Connection, _ event: GatewayEvent, _ invoice: Invoice, reason: String, at now: Date) throws -> Outcome {
+        try OperatorAlertStore.raise(conn, kind: .gatewayEventHeld, subject: "Gateway event \(event.eventType) held",
+                                     message: "Event \(event.eventId) was stored but not applied: \(reason).", tenantId: invoice.tenantId,
+                                     invoiceId: invoice.id,
+                                     metadata: ["event_id": .string(event.eventId), "gateway_event_id": .string(event.id),
+                                                "payment_id": JSON(event.paymentId), "reason": .string(reason)],
+                                     dedupeKey: "gateway_event_held:\(event.id)", at: now)
+        return Outcome(status: .held, result: "held: \(reason)", invoice: invoice)
+    }
+
     // MARK: - Rows
 
     static func find(_ conn: Connection, id: String) throws -> GatewayEvent? {
@@ -190,6 +217,7 @@ public struct GatewayEventService: Sendable {
         GatewayEvent(id: r.string("id") ?? "", provider: r.string("provider") ?? "asaas", eventId: r.string("event_id") ?? "",
                      eventType: r.string("event_type") ?? "", paymentId: r.string("payment_id"),
                      externalReference: r.string("external_reference"), paymentStatus: r.string("payment_status"),
+                     paymentCustomerId: r.string("payment_customer_id"), paymentValueCents: r.int("payment_value_cents"),
                      status: GatewayEvent.Status(rawValue: r.string("status") ?? "") ?? .error, result: r.string("result"),
                      error: r.string("error"), tenantId: r.string("tenant_id"), invoiceId: r.string("invoice_id"),
                      payload: r.string("payload") ?? "", redeliveries: Int(r.int("redeliveries") ?? 0),

@@ -27,7 +27,7 @@ public struct GatewayInvoiceCharger: InvoiceCharger {
             return try payments.locks.with(invoice.id) {
                 var charge: GatewayCharge
                 if let external = invoice.externalPaymentId {
-                    charge = try gw.getCharge(id: external)
+                    charge = try payments.verifiedCharge(gw, external, of: invoice, action: "retry_payments")
                 } else {
                     (_, charge) = try payments.attachCharge(gw, invoice, billingType: card == nil ? .undefined : .creditCard,
                                                             action: "retry_payments", context: Self.context)
@@ -42,6 +42,8 @@ public struct GatewayInvoiceCharger: InvoiceCharger {
             }
         } catch let error as GatewayError {
             return .failed(reason: error.reason)
+        } catch BillingError.conflict(let reason) {
+            return .failed(reason: reason)  // e.g. a stored charge that is not this invoice's (an operator alert is raised)
         }
     }
 }

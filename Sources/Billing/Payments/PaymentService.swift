@@ -69,7 +69,7 @@ public struct PaymentService: Sendable {
         let gw = try requireGateway()
         let invoice = try load(invoiceId, tenantId)
         if let external = invoice.externalPaymentId {
-            let charge = try gw.getCharge(id: external)
+            let charge = try verifiedCharge(gw, external, of: invoice, action: "charge_invoice")
             let pix = charge.billingType == BillingType.pix.rawValue && charge.isOpen ? try gw.pixQRCode(chargeId: charge.id) : nil
             return ChargeOutcome(invoice: invoice, charge: charge, pix: pix, existing: true)
         }
@@ -88,7 +88,8 @@ public struct PaymentService: Sendable {
         guard let external = invoice.externalPaymentId else {
             throw BillingError.conflict("the invoice has no gateway charge yet; call charge_invoice first")
         }
-        return (invoice, try gw.pixQRCode(chargeId: external))
+        let charge = try verifiedCharge(gw, external, of: invoice, action: "get_invoice_pix_qrcode")
+        return (invoice, try gw.pixQRCode(chargeId: charge.id))
     }
 
     /// Tokenizes the card (its data stays in memory), pays the invoice's charge with the token (creating a
@@ -108,7 +109,7 @@ public struct PaymentService: Sendable {
             var current = invoice
             var charge: GatewayCharge
             if let external = invoice.externalPaymentId {
-                charge = try gw.getCharge(id: external)
+                charge = try verifiedCharge(gw, external, of: invoice, action: "pay_invoice_with_card")
             } else {
                 (current, charge) = try attachCharge(gw, invoice, billingType: .creditCard, action: "pay_invoice_with_card", context: context)
             }
@@ -159,6 +160,7 @@ public struct PaymentService: Sendable {
             guard (1...remaining).contains(amount) else {
                 throw BillingError.validation(field: "amount_cents", reason: "must be between 1 and \(remaining) (the amount not yet refunded)")
             }
+            _ = try verifiedCharge(gw, external, of: invoice, action: "refund_invoice")
             let charge = try gw.refund(chargeId: external, amountCents: amount, description: description)
             let now = clock.now()
             let (updated, total) = try database.write { conn -> (Invoice, Int64) in
@@ -193,6 +195,23 @@ public struct PaymentService: Sendable {
         return i
     }
 
+    /// The gateway charge `chargeId` when it belongs to `invoice` (its tenant's customer, its id as reference, its
+    /// amount); otherwise an operator alert and a 409, and nothing is done with the charge.
+    func verifiedCharge(_ gw: any PaymentGateway, _ chargeId: String, of invoice: Invoice, action: String) throws -> GatewayCharge {
+        let charge = try gw.getCharge(id: chargeId)
+        let tenantCustomer = try database.read { try ChargeBinding.tenantCustomerId($0, tenantId: invoice.tenantId) }
+        guard let why = ChargeBinding(charge).mismatch(invoice: invoice, tenantCustomerId: tenantCustomer) else { return charge }
+        let now = clock.now()
+        try database.write { conn in
+            try OperatorAlertStore.raise(conn, kind: .gatewayChargeMismatch, subject: "Gateway charge does not match invoice \(invoice.number)",
+                                         message: "\(action) refused: the charge \(chargeId) stored on invoice \(invoice.id) does not belong to it: \(why).",
+                                         tenantId: invoice.tenantId, invoiceId: invoice.id,
+                                         metadata: ["charge_id": .string(chargeId), "action": .string(action), "reason": .string(why)],
+                                         dedupeKey: "gateway_charge_mismatch:\(invoice.id):\(chargeId)", at: now)
+        }
+        throw BillingError.conflict("the invoice's gateway charge does not match it; nothing was done and an operator was alerted")
+    }
+
     static func checkChargeable(_ invoice: Invoice) throws {
         guard invoice.status == .pending || invoice.status == .overdue else {
             throw BillingError.conflict("only pending or overdue invoices can be charged (this one is \(invoice.status.rawValue))")
@@ -205,7 +224,10 @@ public struct PaymentService: Sendable {
     func attachCharge(_ gw: any PaymentGateway, _ invoice: Invoice, billingType: BillingType, action: String,
                       context: CallContext) throws -> (Invoice, GatewayCharge) {
         let customer = try ensureCustomer(tenantId: invoice.tenantId, context: context)
-        let adopted = try gw.findCharges(externalReference: invoice.id).first { !$0.deleted }
+        let tenantCustomer = try database.read { try ChargeBinding.tenantCustomerId($0, tenantId: invoice.tenantId) }
+        let adopted = try gw.findCharges(externalReference: invoice.id).first {
+            !$0.deleted && ChargeBinding($0).mismatch(invoice: invoice, tenantCustomerId: tenantCustomer) == nil
+        }
         let today = RFC3339.formatDate(clock.now())
         let charge = try adopted ?? gw.createCharge(GatewayChargeInput(
             customerId: customer, billingType: billingType, amountCents: invoice.amountCents,

@@ -209,6 +209,8 @@ enum ActionExamples {
                 ["status": "applied", "event_type": "PAYMENT_RECEIVED", "tenant_id": a, "invoice_id": .string(f.invoiceId), "payment_id": "pay_1",
                  "start_date": .string(weekAgo), "end_date": .string(today), "include_payload": true, "limit": 10, "offset": 0]
             },
+            ex("list_operator_alerts") { ["open": true, "kind": "gateway_event_held", "tenant_id": a, "limit": 10, "offset": 0] },
+            ex("resolve_operator_alert", usesUpTarget: true) { ["id": .string(try f.newOperatorAlert()), "resolution": "Checked with Asaas"] },
         ]
     }
 }

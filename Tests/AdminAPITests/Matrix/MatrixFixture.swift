@@ -136,6 +136,16 @@ final class MatrixFixture {
         try create("add_payment_method", ["tenant_id": .string(tenant), "type": "pix"])["id"]?.stringValue ?? ""
     }
 
+    /// An open operator alert. Only the server raises these (a held gateway event, a mismatched charge), so the
+    /// fixture writes one as the server would.
+    func newOperatorAlert() throws -> String {
+        let key = unique("matrix-alert")
+        return try server.app.services.database.write { conn in
+            try OperatorAlertStore.raise(conn, kind: .gatewayEventHeld, subject: "Matrix alert", message: "A held event",
+                                         tenantId: nil, invoiceId: nil, metadata: nil, dedupeKey: key, at: Date()) ?? ""
+        }
+    }
+
     func newDraftInvoice() throws -> String {
         try create("create_invoice", ["tenant_id": .string(tenant), "due_date": .string(Self.day(20)), "amount_cents": 900,
                                       "status": "draft"])["id"]?.stringValue ?? ""
