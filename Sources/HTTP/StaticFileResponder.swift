@@ -31,12 +31,13 @@ public struct StaticFileResponder: HTTPResponder {
             response.headers.set("Allow", "GET, HEAD")
             return response
         }
-        let path = request.path
+        // `//admin` would redirect to `//admin/`, which a browser reads as the host `admin`: collapse runs of slashes first.
+        let path = Self.collapsingSlashes(request.path)
         if path == "/" { return Self.redirect(to: "/admin/", status: .found) }
         guard Self.isSafe(path: path, target: request.target), let rootReal = FileSystem.realPath(root) else {
             return Self.notFound()
         }
-        guard var resolved = FileSystem.realPath(root + path), Self.isInside(resolved, root: rootReal),
+        guard var resolved = FileSystem.realPath(root + path), Self.isInside(resolved, root: rootReal), !Self.isHidden(resolved, root: rootReal),
               var info = FileSystem.info(resolved) else {
             return Self.notFound()
         }
@@ -45,7 +46,7 @@ public struct StaticFileResponder: HTTPResponder {
                 let query = request.target.firstIndex(of: "?").map { String(request.target[$0...]) } ?? ""
                 return Self.redirect(to: path + "/" + query, status: .movedPermanently)
             }
-            guard let index = FileSystem.realPath(resolved + "/index.html"), Self.isInside(index, root: rootReal),
+            guard let index = FileSystem.realPath(resolved + "/index.html"), Self.isInside(index, root: rootReal), !Self.isHidden(index, root: rootReal),
                   let indexInfo = FileSystem.info(index) else {
                 return Self.notFound()
             }
@@ -75,10 +76,34 @@ public struct StaticFileResponder: HTTPResponder {
         let rawPath = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let lowered = rawPath.lowercasedASCII()
         for bad in ["%2f", "%5c", "%00"] where lowered.contains(bad) { return false }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) where segment == ".." || segment == "." {
+        // `.`, `..` and every dotfile or dot-directory (`.env`, `.git/`): nothing under PUBLIC_DIR that starts with a dot is served.
+        for segment in path.split(separator: "/", omittingEmptySubsequences: false) where segment.hasPrefix(".") {
             return false
         }
         return true
+    }
+
+    /// True when the resolved file lies under a dot-named segment below the root (a symlink into `.git`, say).
+    static func isHidden(_ resolved: String, root: String) -> Bool {
+        resolved.dropFirst(root.count).split(separator: "/").contains { $0.hasPrefix(".") }
+    }
+
+    /// `path` with every run of `/` collapsed to one.
+    static func collapsingSlashes(_ path: String) -> String {
+        guard path.contains("//") else { return path }
+        var out = ""
+        out.reserveCapacity(path.utf8.count)
+        var previousSlash = false
+        for scalar in path.unicodeScalars {
+            if scalar == "/" {
+                if previousSlash { continue }
+                previousSlash = true
+            } else {
+                previousSlash = false
+            }
+            out.unicodeScalars.append(scalar)
+        }
+        return out
     }
 
     static func isInside(_ resolved: String, root: String) -> Bool {

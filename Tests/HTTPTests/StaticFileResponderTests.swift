@@ -17,6 +17,12 @@ private final class Site {
         try "top secret".write(toFile: base + "/secret.txt", atomically: true, encoding: .utf8)
         try fm.createSymbolicLink(atPath: root + "/escape.txt", withDestinationPath: base + "/secret.txt")
         try fm.createSymbolicLink(atPath: root + "/admin/inside.css", withDestinationPath: root + "/admin/css/app.css")
+        // Dotfiles an operator may leave in PUBLIC_DIR, and a harmless-looking link to one.
+        try fm.createDirectory(atPath: root + "/.git", withIntermediateDirectories: true)
+        try "DATABASE_URL=postgres://u:top secret@db/x".write(toFile: root + "/.env", atomically: true, encoding: .utf8)
+        try "top secret".write(toFile: root + "/.git/config", atomically: true, encoding: .utf8)
+        try "top secret".write(toFile: root + "/admin/.htpasswd", atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: root + "/admin/settings.txt", withDestinationPath: root + "/.env")
     }
 
     deinit { try? FileManager.default.removeItem(atPath: base) }
@@ -83,6 +89,23 @@ struct StaticFileResponderTests {
         let response = get(StaticFileResponder(root: site.root), target)
         #expect(response.status == .notFound, "\(target)")
         #expect(!text(response).contains("top secret"))
+    }
+
+    @Test(arguments: ["/.env", "/.git/config", "/admin/.htpasswd", "/admin/settings.txt", "//.env", "/admin/.%68tpasswd", "/.git/"])
+    func static_Answers404_ForDotfilesAndLinksToThem(_ target: String) throws {
+        let site = try Site()
+        let response = get(StaticFileResponder(root: site.root), target)
+        #expect(response.status == .notFound, "\(target)")
+        #expect(!text(response).contains("top secret"))
+    }
+
+    /// `GET //admin` must not answer `Location: //admin/` (protocol-relative: a browser would go to http://admin/).
+    @Test(arguments: [("//admin", "/admin/"), ("///admin?x=1", "/admin/?x=1"), ("/admin//css", "/admin/css/")])
+    func static_CollapsesSlashes_BeforeRedirecting(_ target: String, _ location: String) throws {
+        let site = try Site()
+        let response = get(StaticFileResponder(root: site.root), target)
+        #expect(response.status == .movedPermanently && response.headers["Location"] == location, "\(target)")
+        #expect(get(StaticFileResponder(root: site.root), "//admin/css//app.css").status == .ok)
     }
 
     @Test func static_FollowsSymlink_WhenTargetStaysInsideRoot() throws {
