@@ -63,7 +63,8 @@ public struct AdminResponder: HTTPResponder {
             principal = auth.principal
             sessionToken = auth.sessionToken
             logFields.append(("principal", auth.principal.id))
-            if !auth.principal.isSuperAdmin, auth.tenantStatus == .suspended { throw BillingError.tenantSuspended }
+            // `logout` always works: a suspended user must be able to end the session they hold.
+            if !auth.principal.isSuperAdmin, name != "logout", let refusal = auth.tenantStatus?.refusal { throw refusal }
             guard action.permission.allows(auth.principal.role) else {
                 throw APIError(.forbidden, code: "forbidden", message: "\(name) needs the \(Self.roleNeeded(action.permission)) role")
             }

@@ -54,6 +54,7 @@ public struct APIError: Error, Sendable {
         case .validation(let field, let reason): return validation(field, reason)
         case .forbidden(let m): return APIError(.forbidden, code: "forbidden", message: m)
         case .tenantSuspended: return APIError(.forbidden, code: "tenant_suspended", message: "the tenant is suspended")
+        case .tenantInactive: return APIError(.forbidden, code: "tenant_inactive", message: "the tenant is inactive")
         case .unauthorized(let m):
             return APIError(.unauthorized, code: "unauthorized", message: m, headers: [("WWW-Authenticate", "Bearer")])
         case .rateLimited(let after):

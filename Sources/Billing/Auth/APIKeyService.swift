@@ -48,7 +48,8 @@ public final class APIKeyService: Sendable {
     public func importKey(secret: String, name: String, role: Role, tenantId: String?) throws -> APIKey? {
         let now = clock.now()
         let hash = APIKeyToken.hash(secret)
-        let key = APIKey(id: UUIDv7.make(at: now), name: name, prefix: String(secret.prefix(12)), role: role, tenantId: tenantId,
+        // The secret was chosen by the operator and may be weak: its display prefix is random, never part of it.
+        let key = APIKey(id: UUIDv7.make(at: now), name: name, prefix: "imp_" + SecureRandom.hex(4), role: role, tenantId: tenantId,
                          createdBy: "system", createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
         return try database.write { conn in
             if try conn.queryOne("SELECT 1 FROM api_keys WHERE key_hash = ?", [.text(hash)]) != nil { return nil }

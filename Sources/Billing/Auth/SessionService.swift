@@ -41,7 +41,7 @@ public struct SessionService: Sendable {
         let stored = row?.string("password_hash") ?? decoyHash
         let valid = hasher.verify(password, against: stored)
         guard valid, let row else { throw BillingError.unauthorized("invalid e-mail or password") }
-        if row.string("tenant_status") == Tenant.Status.suspended.rawValue { throw BillingError.tenantSuspended }
+        if let refusal = row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:))?.refusal { throw refusal }
         let user = UserService.decode(row)
         let now = clock.now()
         let token = "bss_" + Base64URL.encode(SecureRandom.bytes(32))

@@ -14,6 +14,8 @@ public enum BillingError: Error, Sendable, Equatable {
     case forbidden(String)
     /// The principal's tenant is suspended.
     case tenantSuspended
+    /// The principal's tenant is inactive (closed): refused like a suspended one.
+    case tenantInactive
     /// Missing, invalid, expired or revoked credentials.
     case unauthorized(String)
     /// Too many attempts; retry after the given number of seconds.

@@ -5,6 +5,15 @@ import Support
 public struct Tenant: Sendable, Equatable {
     public enum Status: String, Sendable, CaseIterable {
         case active, suspended, inactive
+
+        /// The error for a principal of a tenant in this status, nil when it may act (`active`).
+        public var refusal: BillingError? {
+            switch self {
+            case .active: nil
+            case .suspended: .tenantSuspended
+            case .inactive: .tenantInactive
+            }
+        }
     }
 
     public let id: String

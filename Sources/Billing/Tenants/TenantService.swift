@@ -79,7 +79,15 @@ public struct TenantService: Sendable {
                 t.slug = slug
                 changes["slug"] = .string(slug)
             }
-            if let status = draft.status { t.status = status; changes["status"] = .string(status.rawValue) }
+            if let status = draft.status {
+                t.status = status
+                changes["status"] = .string(status.rawValue)
+                if status != .active {
+                    // Sessions end with the suspension: activating the tenant again must not bring them back.
+                    let ended = try conn.run("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE tenant_id = ?)", [.text(id)])
+                    if ended > 0 { changes["sessions_ended"] = .int(Int64(ended)) }
+                }
+            }
             if let plan { t.plan = plan; changes["plan"] = JSON(plan) }
             if let email { t.billingEmail = email; changes["billing_email"] = JSON(email) }
             if let settings = draft.settings { t.settings = settings; changes["settings"] = settings.map { .object($0) } ?? .null }

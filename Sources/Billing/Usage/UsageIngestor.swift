@@ -65,7 +65,7 @@ public struct UsageIngestor: Sendable {
             guard let status = try conn.scalar("SELECT status FROM tenants WHERE id = ?", [.text(tenantId)]).stringValue else {
                 throw BillingError.notFound("tenant not found")
             }
-            if status == Tenant.Status.suspended.rawValue { throw BillingError.tenantSuspended }
+            if let refusal = Tenant.Status(rawValue: status)?.refusal { throw refusal }
             return try conn.savepoint {
                 try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
                                 defaultThreshold: defaultThreshold, window: window, now: now)
