@@ -4,9 +4,9 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SWIFT ?= swift
 
 # Debian packages the product needs to build and run.
-RUN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev libhpdf-dev fonts-dejavu-core
-# Extra Debian packages the tests need.
-TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 curl poppler-utils
+RUN_PACKAGES := libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libhpdf-dev fonts-dejavu-core
+# Extra Debian packages the tests need (postgresql-15: the throwaway clusters of Tests/pg/cluster.sh).
+TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 postgresql-15 curl poppler-utils
 
 .PHONY: run build release test deps test-deps fuzz soak clean
 
