@@ -22,8 +22,6 @@ CREATE TABLE gateway_events_new (
     payment_id          TEXT,
     external_reference  TEXT,
     payment_status      TEXT,
-    payment_customer_id TEXT,                             -- payment.customer of the event, if any
-    payment_value_cents INTEGER,                          -- payment.value of the event in cents, if any
     status              TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'applied', 'ignored', 'held', 'error')),
     result              TEXT,
     error               TEXT,
@@ -32,7 +30,9 @@ CREATE TABLE gateway_events_new (
     payload             TEXT NOT NULL,
     redeliveries        INTEGER NOT NULL DEFAULT 0,
     received_at         TEXT NOT NULL,
-    processed_at        TEXT
+    processed_at        TEXT,
+    payment_customer_id TEXT,                             -- payment.customer of the event, if any
+    payment_value_cents INTEGER                           -- payment.value of the event in cents, if any
 );
 INSERT INTO gateway_events_new (id, provider, event_id, event_type, payment_id, external_reference, payment_status, status, result,
                                 error, tenant_id, invoice_id, payload, redeliveries, received_at, processed_at)

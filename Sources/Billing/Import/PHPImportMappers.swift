@@ -288,7 +288,8 @@ enum PHPRowMapper {
             if let (year, n) = ourNumber(number) {
                 insert.after.append(("""
                     INSERT INTO invoice_number_counters (year, last_number) VALUES (?, ?)
-                    ON CONFLICT (year) DO UPDATE SET last_number = max(last_number, excluded.last_number)
+                    ON CONFLICT (year) DO UPDATE SET last_number = CASE WHEN excluded.last_number > invoice_number_counters.last_number
+                        THEN excluded.last_number ELSE invoice_number_counters.last_number END
                     """, [.integer(year), .integer(n)]))
             }
             return .insert(insert)

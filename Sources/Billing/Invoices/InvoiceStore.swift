@@ -9,7 +9,7 @@ enum InvoiceStore {
     static func nextNumber(_ conn: Connection, year: Int) throws -> String {
         let n = try conn.scalar("""
             INSERT INTO invoice_number_counters (year, last_number) VALUES (?, 1)
-            ON CONFLICT (year) DO UPDATE SET last_number = last_number + 1 RETURNING last_number
+            ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_counters.last_number + 1 RETURNING last_number
             """, [.integer(Int64(year))])
         guard let number = int64(of: n) else { throw DatabaseError(code: 1, message: "invoice counter returned no row") }
         return "INV-\(year)-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)

@@ -49,22 +49,22 @@ struct TenantRepository {
         var args: [SQLValue] = []
         if let status { conditions.append("status = ?"); args.append(.text(status.rawValue)) }
         if let search, !search.isEmpty {
-            conditions.append("(name LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\' OR billing_email LIKE ? ESCAPE '\\')")
-            let pattern = "%" + Self.escapeLike(search) + "%"
+            // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+            conditions.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(slug) LIKE ? ESCAPE '\\' OR lower(billing_email) LIKE ? ESCAPE '\\')")
+            let pattern = "%" + Self.escapeLike(search).lowercased() + "%"
             args += [.text(pattern), .text(pattern), .text(pattern)]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let total = int64(of: try conn.scalar("SELECT count(*) FROM tenants \(whereClause)", args)) ?? 0
-        let rows = try conn.query("SELECT * FROM tenants \(whereClause) ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+        let rows = try conn.query("SELECT * FROM tenants \(whereClause) ORDER BY lower(name), id LIMIT ? OFFSET ?",
                                   args + [.integer(Int64(limit)), .integer(Int64(offset))])
         return (rows.map(Self.decode), Int(total))
     }
 
-    /// Counts for `get_tenant_stats`; tables of later migrations are counted only when they exist.
+    /// Counts for `get_tenant_stats` (every migration is applied before the server serves, so every table exists).
     func stats(id: String) throws -> TenantStats {
         var s = TenantStats()
         func count(_ table: String, _ extra: String = "") throws -> Int {
-            guard try conn.queryOne("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(table)]) != nil else { return 0 }
             return Int(int64(of: try conn.scalar("SELECT count(*) FROM \(table) WHERE tenant_id = ? \(extra)", [.text(id)])) ?? 0)
         }
         s.users = try count("users")

@@ -96,7 +96,8 @@ final class RollupAccumulator {
                 INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (tenant_id, resource_type, period_type, period_start)
-                DO UPDATE SET event_count = event_count + excluded.event_count, total_quantity = total_quantity + excluded.total_quantity
+                DO UPDATE SET event_count = tenant_usage.event_count + excluded.event_count,
+                              total_quantity = tenant_usage.total_quantity + excluded.total_quantity
                 """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start),
                       .integer(d.eventCount), .integer(d.totalQuantity)])
             if let s = stored[key] { stored[key] = s + d.totalQuantity }
