@@ -182,6 +182,33 @@ import Testing
         #expect(again.data["duplicate"] == true)
     }
 
+    /// Security round item 5: a key sent again with another request is 409 naming the key; the same request still replays.
+    @Test func idempotencyKey_ReusedWithADifferentBody_Is409_AndChangesNothing() throws {
+        let first: JSON = ["resource_type": "completion", "quantity": 4, "resource_id": "conv-1", "metadata": ["model": "gpt", "n": 2],
+                           "idempotency_key": "reuse-1", "occurred_at": .string(RFC3339.format(Date()))]
+        #expect(try server.call("log_usage", key: admin, body: first).status == 201)
+        var sameOtherOrder = first.objectValue ?? [:]
+        sameOtherOrder["metadata"] = ["n": 2, "model": "gpt"]
+        let replay = try server.call("log_usage", key: admin, body: .object(sameOtherOrder))
+        #expect(replay.status == 200 && replay.data["duplicate"] == true, "\(replay.text)")
+        for (field, value) in [("quantity", JSON.int(5)), ("resource_type", "tool_call"), ("resource_id", "conv-2"), ("metadata", ["model": "other"]),
+                               ("occurred_at", .string(RFC3339.format(Date().addingTimeInterval(-60))))] {
+            var changed = first.objectValue ?? [:]
+            changed[field] = value
+            let r = try server.call("log_usage", key: admin, body: .object(changed))
+            #expect(r.status == 409 && r.errorCode == "idempotency_key_reused", "\(field): \(r.text)")
+            #expect(r.json["error"]?["fields"]?["idempotency_key"] != nil && r.text.contains("reuse-1"))
+        }
+        // In a batch the whole batch is refused and the field names the event.
+        let batch = try server.call("log_usage_batch", key: admin, body: ["events": [
+            ["resource_type": "completion", "idempotency_key": "reuse-fresh"],
+            ["resource_type": "completion", "quantity": 9, "idempotency_key": "reuse-1"],
+        ]])
+        #expect(batch.status == 409 && batch.json["error"]?["fields"]?["events[1].idempotency_key"] != nil, "\(batch.text)")
+        #expect(try count("SELECT count(*) FROM usage_logs") == 1)
+        #expect(try count("SELECT total_quantity FROM tenant_usage WHERE period_type = 'total'") == 4)
+    }
+
     @Test func batch_IsAllOrNothing_NamesTheBadIndex_AndReportsDuplicates() throws {
         var events: [JSON] = (0..<1000).map { i in ["resource_type": "vector_query", "idempotency_key": .string("b-\(i)")] }
         events[5] = ["resource_type": "vector_query", "quantity": -1]

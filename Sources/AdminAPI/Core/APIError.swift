@@ -55,6 +55,9 @@ public struct APIError: Error, Sendable {
         case .forbidden(let m): return APIError(.forbidden, code: "forbidden", message: m)
         case .tenantSuspended: return APIError(.forbidden, code: "tenant_suspended", message: "the tenant is suspended")
         case .tenantInactive: return APIError(.forbidden, code: "tenant_inactive", message: "the tenant is inactive")
+        case .idempotencyKeyReused(let field, let key):
+            let reason = "was already used for a different event; a retry must send the same request (or use a new key)"
+            return APIError(.conflict, code: "idempotency_key_reused", message: "\(field) '\(key.prefix(128))' \(reason)", fields: [field: reason])
         case .unauthorized(let m):
             return APIError(.unauthorized, code: "unauthorized", message: m, headers: [("WWW-Authenticate", "Bearer")])
         case .rateLimited(let after):

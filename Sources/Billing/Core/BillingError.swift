@@ -16,6 +16,8 @@ public enum BillingError: Error, Sendable, Equatable {
     case tenantSuspended
     /// The principal's tenant is inactive (closed): refused like a suspended one.
     case tenantInactive
+    /// An idempotency key came back with a different request than the one it first recorded (`field` names it).
+    case idempotencyKeyReused(field: String, key: String)
     /// Missing, invalid, expired or revoked credentials.
     case unauthorized(String)
     /// Too many attempts; retry after the given number of seconds.

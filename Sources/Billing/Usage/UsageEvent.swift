@@ -47,3 +47,13 @@ public struct UsageLogResult: Sendable {
     public let event: UsageEvent
     public let duplicate: Bool
 }
+
+extension UsageEvent {
+    /// Whether `input` is the request that recorded this event again: same resource type, quantity, resource id,
+    /// metadata (as JSON values, so key order and number spelling do not matter) and, when the retry gives one,
+    /// the same occurrence time. A retry without `occurred_at` matches any time (the first call was stamped on arrival).
+    public func isReplay(of input: UsageEventInput) -> Bool {
+        resourceType == input.resourceType && quantity == input.quantity && resourceId == input.resourceId
+            && (metadata ?? [:]) == (input.metadata ?? [:]) && (input.occurredAt.map { $0 == occurredAt } ?? true)
+    }
+}

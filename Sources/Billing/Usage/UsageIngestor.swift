@@ -95,7 +95,12 @@ public struct UsageIngestor: Sendable {
                 for (index, input) in inputs.enumerated() {
                     if let key = input.idempotencyKey,
                        let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
-                        results.append(UsageLogResult(event: UsageStore.decode(row), duplicate: true))
+                        let recorded = UsageStore.decode(row)
+                        // Stripe's rule: the same key with another request is a client bug, not a retry.
+                        guard recorded.isReplay(of: input) else {
+                            throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)
+                        }
+                        results.append(UsageLogResult(event: recorded, duplicate: true))
                         continue
                     }
                     if let at = input.occurredAt {
