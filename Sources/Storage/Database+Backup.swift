@@ -8,16 +8,21 @@ extension Database {
     /// snapshot: writers keep committing meanwhile and the copy is consistent as of its start.
     /// It is written to `path.partial` and renamed, so `path` never holds a half-written file.
     /// Throws if `path` exists. (https://sqlite.org/backup.html)
+    ///
+    /// On PostgreSQL this throws `DatabaseError` (`SQLITE_MISUSE`): the server's own tools are the
+    /// backup there — `pg_dump` for a logical copy, base backups with WAL archiving for point-in-time recovery.
     public func backup(to path: String) throws {
+        guard dialect == .sqlite else { throw Database.backupUnsupported }
         guard !FileManager.default.fileExists(atPath: path) else {
             throw DatabaseError(code: SQLITE_CANTOPEN, message: "backup target already exists: \(path)")
         }
         let partial = path + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
         do {
-            let destination = try Connection(path: partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            let destination = try SQLiteConnection(path: partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             defer { destination.close() }
-            try read { source in
+            try read { reader in
+                let source = reader as! SQLiteConnection
                 guard let backup = sqlite3_backup_init(destination.handle, "main", source.handle, "main") else {
                     throw destination.error(sqlite3_errcode(destination.handle), sql: nil)
                 }
@@ -35,4 +40,8 @@ extension Database {
             throw error
         }
     }
+
+    /// Why `backup(to:)` refuses on PostgreSQL.
+    static let backupUnsupported = DatabaseError.misuse(
+        "backup copies SQLite files only; on PostgreSQL use pg_dump (a logical copy) or a base backup with WAL archiving (point-in-time recovery)")
 }

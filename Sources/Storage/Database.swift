@@ -1,46 +1,58 @@
 import CSQLite
 import Foundation
 
-/// A SQLite database file served by one writer thread and a pool of readers (WAL mode).
+/// The database Billing holds, whichever backend serves it: a SQLite file (one writer thread with
+/// group commit and a pool of WAL readers) or a PostgreSQL server (one grouped-writes connection per
+/// instance and a pool of snapshot readers). Callers only see `write`, `read` and `Connection`.
 ///
 /// ```swift
-/// let db = try Database(path: "billing.sqlite")
+/// let db = try Database(path: "billing.sqlite")          // or Database(postgresURL: "postgres://…")
 /// try db.write { conn in try conn.run("INSERT INTO t(x) VALUES (?)", [42]) }
 /// let n = try db.read { conn in try conn.scalar("SELECT count(*) FROM t") }
 /// ```
 ///
 /// - Writes are serialized on the writer thread and group-committed (see `write`).
-/// - Reads run on the calling thread, on pooled read-only connections, in parallel.
+/// - Reads run on the calling thread, on pooled connections, in parallel, one snapshot each.
 ///
 /// Neither `write` nor `read` is async: they block the calling thread (a worker, never the
-/// epoll thread), which keeps blocking `sqlite3_step` off Swift's cooperative pool.
+/// epoll thread), which keeps blocking database calls off Swift's cooperative pool.
 public final class Database: Sendable {
-    public let path: String
+    /// Where the data lives: the SQLite file's path, or the PostgreSQL URL with its password masked.
+    public let location: String
+    /// The SQL flavour of every connection of this database.
+    public let dialect: SQLDialect
     public let configuration: DatabaseConfiguration
     let writer: Writer
     let readers: ReaderPool
 
-    /// Opens (creating if needed) the database at `path`, in WAL mode with `synchronous=FULL`,
-    /// `foreign_keys=ON`, the busy timeout, cache and mmap sizes, and `temp_store=MEMORY`.
-    public init(path: String, configuration: DatabaseConfiguration = .init()) throws {
-        precondition(configuration.readerCount >= 1, "readerCount must be at least 1")
-        self.path = path
+    init(location: String, dialect: SQLDialect, configuration: DatabaseConfiguration, writer: Writer, readers: ReaderPool) {
+        self.location = location
+        self.dialect = dialect
         self.configuration = configuration
+        self.writer = writer
+        self.readers = readers
+        writer.start()
+    }
 
-        let writeConnection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+    /// Opens (creating if needed) the SQLite database at `path`, in WAL mode with `synchronous=FULL`,
+    /// `foreign_keys=ON`, the busy timeout, cache and mmap sizes, and `temp_store=MEMORY`.
+    public convenience init(path: String, configuration: DatabaseConfiguration = .init()) throws {
+        precondition(configuration.readerCount >= 1, "readerCount must be at least 1")
+        let writeConnection = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         try writeConnection.configure(configuration, writer: true)
         // Readers open after the writer switched the file to WAL, which they need to read concurrently.
-        var readConnections: [Connection] = []
+        var readConnections: [any ManagedConnection] = []
         for _ in 0..<configuration.readerCount {
-            let reader = try Connection(path: path, flags: SQLITE_OPEN_READONLY)
+            let reader = try SQLiteConnection(path: path, flags: SQLITE_OPEN_READONLY)
             try reader.configure(configuration, writer: false)
             readConnections.append(reader)
         }
-        readers = ReaderPool(connections: readConnections)
-        writer = Writer(connection: writeConnection, maxBatch: configuration.maxBatchUnits,
-                        walLimitPages: configuration.walLimitPages, walCheckEvery: configuration.walCheckEveryBatches,
-                        busyTimeoutMilliseconds: Int32(clamping: configuration.busyTimeoutMilliseconds))
-        writer.start()
+        let checkpointer = WALCheckpointer(limitPages: configuration.walLimitPages, every: configuration.walCheckEveryBatches,
+                                           busyTimeoutMilliseconds: Int32(clamping: configuration.busyTimeoutMilliseconds))
+        let policy = WriterPolicy(begin: "BEGIN IMMEDIATE", afterBatch: { checkpointer.afterBatch($0 as! SQLiteConnection) })
+        self.init(location: path, dialect: .sqlite, configuration: configuration,
+                  writer: Writer(connection: writeConnection, policy: policy, maxBatch: configuration.maxBatchUnits),
+                  readers: ReaderPool(connections: readConnections, begin: "BEGIN DEFERRED"))
     }
 
     deinit {
@@ -52,6 +64,8 @@ public final class Database: Sendable {
 
     /// Runs `work` on the writer thread inside a transaction; returns only after its COMMIT
     /// succeeded (the write is durable), or throws `work`'s error (its changes rolled back).
+    /// On PostgreSQL a unit that lost a serialization conflict or deadlock (40001 / 40P01) is run
+    /// once more alone before its error reaches the caller, so `work` may run twice (its effects once).
     ///
     /// Units submitted while the writer is busy are grouped: up to `maxBatchUnits` share one
     /// transaction and one fsync, each inside its own SAVEPOINT, so a throwing unit rolls back
@@ -68,7 +82,7 @@ public final class Database: Sendable {
         return try unit.result!.get()
     }
 
-    /// Runs `work` alone on the writer thread with no transaction around it, for statements
+    /// Runs `work` alone on the writer thread with no transaction around it (autocommit), for statements
     /// that refuse one (`VACUUM`, `PRAGMA wal_checkpoint`) or that manage their own. A transaction
     /// left open is rolled back and reported as an error.
     @discardableResult
@@ -80,7 +94,8 @@ public final class Database: Sendable {
 
     // MARK: - Reading
 
-    /// Runs `work` on a pooled read-only connection, in one read transaction (one snapshot).
+    /// Runs `work` on a pooled read-only connection, in one read transaction (one snapshot; on
+    /// PostgreSQL a `REPEATABLE READ READ ONLY` transaction).
     ///
     /// Many threads may read at once (up to `readerCount`, then callers wait). Every write whose
     /// `write` call returned is visible. A nested `read` on the same thread reuses the connection.

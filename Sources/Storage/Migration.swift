@@ -100,48 +100,90 @@ struct MigrationFile: Sendable {
 }
 
 extension Database {
-    static let createMigrationsTable = """
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
-            name       TEXT NOT NULL,
-            checksum   TEXT NOT NULL,
-            applied_at TEXT NOT NULL
-        )
-        """
-
     /// Applies the migrations of `directory` not yet applied, in numeric order, and returns them.
     ///
-    /// Files are `NNN_name.sql`. Each runs alone on the writer thread in its own
-    /// `BEGIN IMMEDIATE … COMMIT` together with its `schema_migrations` row, after
-    /// `PRAGMA foreign_key_check`, so a failing file leaves no partial schema. Before applying
+    /// Files are `NNN_name.sql`: SQLite reads `directory` itself, PostgreSQL its `postgres/`
+    /// subdirectory (each backend ignores the other's files). Each file runs alone on the writer
+    /// connection in its own transaction together with its `schema_migrations` row (on SQLite after
+    /// `PRAGMA foreign_key_check`), so a failing file leaves no partial schema. Before applying
     /// anything, every applied migration is checked against its file: a changed file throws
-    /// `.checksumMismatch`, a missing one `.missingFile`. A file must not contain BEGIN/COMMIT,
-    /// and `PRAGMA foreign_keys` has no effect inside it (SQLite ignores it in a transaction).
+    /// `.checksumMismatch`, a missing one `.missingFile`. A file must not contain BEGIN/COMMIT, and on
+    /// SQLite `PRAGMA foreign_keys` has no effect inside it (SQLite ignores it in a transaction).
+    ///
+    /// On PostgreSQL the whole run holds a session advisory lock (`pg_advisory_lock`, a fixed key), so
+    /// instances starting at the same moment apply each file once: the others wait, then find it applied.
     @discardableResult
     public func migrate(directory: String) throws -> [AppliedMigration] {
-        let files = try MigrationFile.load(directory: directory)
-        return try writeWithoutTransaction { conn in try Database.apply(files, on: conn) }
+        let runner = MigrationRunner(dialect: dialect)
+        let files = try MigrationFile.load(directory: runner.directory(in: directory))
+        return try writeWithoutTransaction { conn in try runner.apply(files, on: conn) }
     }
 
     /// The rows of `schema_migrations` in version order; empty before the first `migrate`.
     public func appliedMigrations() throws -> [AppliedMigration] {
-        try read { conn in
-            let exists = try conn.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-            guard exists != 0 else { return [] }
-            return try Database.applied(conn)
+        let runner = MigrationRunner(dialect: dialect)
+        return try read { conn in
+            guard try runner.tableExists(conn) else { return [] }
+            return try runner.applied(conn)
+        }
+    }
+}
+
+/// The migration steps, with the few that differ per dialect.
+struct MigrationRunner {
+    let dialect: SQLDialect
+
+    /// Key of the PostgreSQL advisory lock held while migrating (the bytes of "billing!").
+    static let advisoryLockKey: Int64 = 0x6269_6C6C_696E_6721
+
+    func directory(in base: String) -> String {
+        dialect == .postgres ? (base as NSString).appendingPathComponent("postgres") : base
+    }
+
+    var createTable: String {
+        let integer = dialect == .postgres ? "BIGINT" : "INTEGER"
+        return """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    \(integer) PRIMARY KEY,
+                name       TEXT NOT NULL,
+                checksum   TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )
+            """
+    }
+
+    func tableExists(_ conn: Connection) throws -> Bool {
+        switch dialect {
+        case .sqlite:
+            return try conn.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") != 0
+        case .postgres:
+            return try conn.scalar("SELECT to_regclass('schema_migrations') IS NOT NULL") == 1
         }
     }
 
-    private static func applied(_ conn: Connection) throws -> [AppliedMigration] {
+    func applied(_ conn: Connection) throws -> [AppliedMigration] {
         try conn.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version").map {
             AppliedMigration(
-                version: Int($0.int("version") ?? 0), name: $0.string("name") ?? "",
-                checksum: $0.string("checksum") ?? "", appliedAt: $0.string("applied_at") ?? "")
+                version: Int(try $0.decode(Int64.self, "version")), name: try $0.decode(String.self, "name"),
+                checksum: try $0.decode(String.self, "checksum"), appliedAt: try $0.decode(String.self, "applied_at"))
         }
     }
 
-    private static func apply(_ files: [MigrationFile], on conn: Connection) throws -> [AppliedMigration] {
-        try conn.execute(createMigrationsTable)
+    func apply(_ files: [MigrationFile], on conn: Connection) throws -> [AppliedMigration] {
+        guard dialect == .postgres else { return try applyLocked(files, on: conn) }
+        // No statement timeout while waiting for another instance's run or applying a long file.
+        try conn.execute("SET statement_timeout = 0")
+        try conn.run("SELECT pg_advisory_lock(?)", [.integer(Self.advisoryLockKey)])
+        defer {
+            if conn.isInTransaction { _ = try? conn.run("ROLLBACK") }
+            _ = try? conn.run("SELECT pg_advisory_unlock(?)", [.integer(Self.advisoryLockKey)])
+            _ = try? conn.execute("RESET statement_timeout")
+        }
+        return try applyLocked(files, on: conn)
+    }
+
+    private func applyLocked(_ files: [MigrationFile], on conn: Connection) throws -> [AppliedMigration] {
+        try conn.execute(createTable)
         let done = try applied(conn)
         var byVersion: [Int: MigrationFile] = [:]
         for f in files { byVersion[f.version] = f }
@@ -156,9 +198,9 @@ extension Database {
         for f in files where !doneVersions.contains(f.version) {
             let record = AppliedMigration(version: f.version, name: f.name, checksum: f.checksum, appliedAt: RFC3339.format(Date()))
             do {
-                try conn.run("BEGIN IMMEDIATE")
+                try conn.run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
                 try conn.execute(f.sql)
-                if let violation = try conn.queryOne("PRAGMA foreign_key_check") {
+                if dialect == .sqlite, let violation = try conn.queryOne("PRAGMA foreign_key_check") {
                     throw DatabaseError(
                         code: ResultCode.constraintForeignKey.rawValue,
                         message: "foreign key check failed in table \(violation.string("table") ?? "?") (references \(violation.string("parent") ?? "?"))",

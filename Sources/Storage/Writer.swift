@@ -16,7 +16,7 @@ class PendingWrite: @unchecked Sendable {
     init(exclusive: Bool) { self.exclusive = exclusive }
 
     /// Runs the work and keeps its outcome; returns the error if it threw.
-    func run(_ connection: Connection) -> (any Error)? { fatalError("abstract") }
+    func run(_ connection: any DatabaseConnection) -> (any Error)? { fatalError("abstract") }
     /// Replaces the outcome with `error` (the batch did not commit).
     func fail(_ error: any Error) { fatalError("abstract") }
 
@@ -26,15 +26,15 @@ class PendingWrite: @unchecked Sendable {
 
 /// A caller's closure and, once run, its result.
 final class WriteUnit<T>: PendingWrite, @unchecked Sendable {
-    private let work: (Connection) throws -> T
+    private let work: (any DatabaseConnection) throws -> T
     private(set) var result: Result<T, any Error>?
 
-    init(exclusive: Bool, _ work: @escaping (Connection) throws -> T) {
+    init(exclusive: Bool, _ work: @escaping (any DatabaseConnection) throws -> T) {
         self.work = work
         super.init(exclusive: exclusive)
     }
 
-    override func run(_ connection: Connection) -> (any Error)? {
+    override func run(_ connection: any DatabaseConnection) -> (any Error)? {
         do {
             result = .success(try work(connection))
             return nil
@@ -47,12 +47,24 @@ final class WriteUnit<T>: PendingWrite, @unchecked Sendable {
     override func fail(_ error: any Error) { result = .failure(error) }
 }
 
+/// How a backend's writer opens its transactions and what it does between batches.
+struct WriterPolicy {
+    /// Opens a group-commit transaction (`BEGIN IMMEDIATE` on SQLite, `BEGIN` on PostgreSQL).
+    var begin: String
+    /// Runs on the writer thread after a batch's callers were answered (SQLite's WAL checkpoint).
+    var afterBatch: ((any ManagedConnection) -> Void)? = nil
+}
+
 /// The single writer: a thread that owns the write connection and commits queued units in groups.
 ///
 /// Callers enqueue a `PendingWrite` and block. The thread takes up to `maxBatch` queued units and
-/// runs them in one `BEGIN IMMEDIATE … COMMIT`, each inside `SAVEPOINT unit`, so a throwing unit
-/// rolls back alone while the others share one WAL fsync. A caller is woken only after the COMMIT
-/// that made its unit durable (or with its error).
+/// runs them in one `BEGIN … COMMIT`, each inside `SAVEPOINT unit`, so a throwing unit rolls back
+/// alone while the others share one commit (one WAL fsync on SQLite, one round trip and one WAL flush
+/// on PostgreSQL). A caller is woken only after the COMMIT that made its unit durable (or with its error).
+/// A unit that failed with a retryable error (PostgreSQL serialization failure or deadlock), or whose
+/// batch failed to commit with one, runs once more alone in its own transaction.
+///
+/// The same writer serves both backends: it only sees `ManagedConnection` and its `WriterPolicy`.
 ///
 /// `@unchecked Sendable`: `queue` and `closing` are guarded by `condition`; `connection` is
 /// touched only by the writer thread once it started; statistics sit in a `Mutex`.
@@ -60,7 +72,8 @@ final class Writer: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [PendingWrite] = []
     private var closing = false
-    private let connection: Connection
+    private let connection: any ManagedConnection
+    private let policy: WriterPolicy
     private let maxBatch: Int
     private let statistics = Mutex(WriterStatistics())
     /// `pthread_self()` of the writer thread, to catch re-entrant `write` calls.
@@ -68,18 +81,10 @@ final class Writer: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private var started = false
 
-    private let walLimitPages: Int32
-    private let walCheckEvery: Int
-    private var batchesSinceWALCheck = 0  // writer thread only
-
-    private let busyTimeoutMilliseconds: Int32
-
-    init(connection: Connection, maxBatch: Int, walLimitPages: Int32 = 16384, walCheckEvery: Int = 64, busyTimeoutMilliseconds: Int32 = 5000) {
+    init(connection: any ManagedConnection, policy: WriterPolicy, maxBatch: Int) {
         self.connection = connection
-        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.policy = policy
         self.maxBatch = max(1, maxBatch)
-        self.walLimitPages = walLimitPages
-        self.walCheckEvery = max(1, walCheckEvery)
     }
 
     func start() {
@@ -165,11 +170,16 @@ final class Writer: @unchecked Sendable {
     }
 
     private func runExclusive(_ job: PendingWrite) {
-        if job.run(connection) == nil, connection.isInTransaction {
-            job.fail(DatabaseError.misuse("writeWithoutTransaction left a transaction open; it was rolled back"))
+        do {
+            try connection.prepareForUse()
+            if job.run(connection) == nil, connection.isInTransaction {
+                job.fail(DatabaseError.misuse("writeWithoutTransaction left a transaction open; it was rolled back"))
+            }
+        } catch {
+            job.fail(error)
         }
         if connection.isInTransaction { _ = try? connection.run("ROLLBACK") }
-        connection.clearTransactionState()
+        connection.transactionState.clear()
         var tally = Tally()
         tally.finish(job)
         statistics.withLock {
@@ -179,86 +189,109 @@ final class Writer: @unchecked Sendable {
         tally.wakeAll()
     }
 
-    /// One group commit. See the type comment; the comments below cover the failure paths.
+    /// One group commit, then a lone retry of the units that lost a serialization conflict.
     private func runBatch(_ batch: [PendingWrite]) {
         var tally = Tally()
         tally.units = batch.count
+        var retry: [PendingWrite]? = []
+        runTransaction(batch, &tally, retry: &retry)
+        for unit in retry ?? [] {
+            var again: [PendingWrite]? = nil
+            runTransaction([unit], &tally, retry: &again)
+        }
+        statistics.withLock { $0.merge(tally) }
+        tally.wakeAll()
+        // After the callers are answered: SQLite's forced checkpoint may wait for readers.
+        policy.afterBatch?(connection)
+    }
+
+    /// Runs `units` in one transaction. A unit that fails with a retryable error, or a batch whose COMMIT
+    /// does, goes to `retry` when it is non-nil instead of being answered. See the type comment; the
+    /// comments below cover the failure paths.
+    private func runTransaction(_ units: [PendingWrite], _ tally: inout Tally, retry: inout [PendingWrite]?) {
         var committed: [PendingWrite] = []  // ran cleanly in the open transaction, awaiting COMMIT
         var open = false
 
-        for unit in batch {
+        func failed(_ unit: PendingWrite, _ error: any Error) {
+            if retry != nil, (error as? DatabaseError)?.isRetryable == true {
+                retry!.append(unit)
+            } else {
+                unit.fail(error)
+                tally.fail(unit)
+            }
+        }
+
+        for unit in units {
             if !open {
                 do {
-                    try connection.run("BEGIN IMMEDIATE")
+                    try begin()
                     open = true
                     tally.batches += 1
                 } catch {
-                    unit.fail(error)
-                    tally.fail(unit)
+                    failed(unit, error)
                     continue
                 }
             }
+            var unitError: (any Error)?
             do {
                 try connection.run("SAVEPOINT unit")
-            } catch {
-                unit.fail(error)
-                tally.fail(unit)
-                continue
-            }
-            if unit.run(connection) != nil {
-                try? connection.rollbackSavepoint("unit")
-                tally.fail(unit)
-            } else {
-                do {
-                    try connection.run("RELEASE unit")
-                    committed.append(unit)
-                } catch {
-                    unit.fail(error)
-                    tally.fail(unit)
+                if let error = unit.run(connection) {
+                    unitError = error
+                    try? connection.rollbackSavepoint("unit")
+                } else {
+                    do {
+                        try connection.run("RELEASE unit")
+                        committed.append(unit)
+                    } catch {
+                        // PostgreSQL refuses RELEASE after a failed statement the unit caught: undo the unit.
+                        unitError = error
+                        try? connection.rollbackSavepoint("unit")
+                    }
                 }
+            } catch {
+                unitError = error
             }
+            if let unitError { failed(unit, unitError) }
             if !connection.isInTransaction {
-                // SQLite rolled back the whole transaction (SQLITE_FULL, IOERR, a ROLLBACK
-                // conflict clause) or the unit ended it itself: the earlier units' work is gone.
-                let error = DatabaseError(
+                // The backend ended the whole transaction (SQLITE_FULL, IOERR, a ROLLBACK conflict clause,
+                // a lost PostgreSQL connection) or the unit ended it itself: the earlier units' work is gone.
+                let cause = unitError as? DatabaseError
+                let error = cause?.isUnavailable == true ? cause! : DatabaseError(
                     code: SQLITE_ABORT,
                     message: "the group-commit transaction was ended by another unit in the batch; nothing of this unit was written")
-                for earlier in committed {
-                    earlier.fail(error)
-                    tally.fail(earlier)
-                }
+                for earlier in committed { failed(earlier, error) }
                 committed.removeAll()
                 open = false
-                connection.clearTransactionState()
+                connection.transactionState.clear()
             }
         }
 
         if open {
             let start = monotonicNanoseconds()
             do {
-                try connection.runCommitHooks()
+                try connection.transactionState.runCommitHooks(connection)
                 try connection.run("COMMIT")
                 tally.commits += 1
                 tally.commitLatency.record(seconds: Double(monotonicNanoseconds() - start) / 1e9)
             } catch {
                 // Nothing of the batch is durable: every unit that ran cleanly gets the COMMIT error.
                 if connection.isInTransaction { _ = try? connection.run("ROLLBACK") }
-                for unit in committed {
-                    unit.fail(error)
-                    tally.fail(unit)
-                }
+                for unit in committed { failed(unit, error) }
                 committed.removeAll()
             }
         }
-        connection.clearTransactionState()
+        connection.transactionState.clear()
         for unit in committed { tally.finish(unit) }
-        statistics.withLock { $0.merge(tally) }
-        tally.wakeAll()
-        // After the callers are answered: a forced checkpoint may wait for readers.
-        batchesSinceWALCheck += 1
-        if batchesSinceWALCheck >= walCheckEvery {
-            batchesSinceWALCheck = 0
-            connection.checkpointIfLarge(limitPages: walLimitPages, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    }
+
+    /// BEGIN; when the connection turns out to be gone (nothing ran yet), reconnects once and tries again.
+    private func begin() throws {
+        do {
+            try connection.prepareForUse()
+            try connection.run(SQL(policy.begin))
+        } catch let error as DatabaseError where error.isUnavailable {
+            try connection.prepareForUse()
+            try connection.run(SQL(policy.begin))
         }
     }
 }

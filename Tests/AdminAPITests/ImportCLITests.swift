@@ -11,7 +11,7 @@ import Testing
     /// A small PHP-shaped database: two tenants, three events (one of an unknown type).
     func makePHPDatabase() throws -> String {
         let path = cli.directory.appendingPathComponent("php.sqlite").path
-        let c = try Connection(path: path)
+        let c = try SQLiteConnection(path: path)
         try c.execute("""
             PRAGMA journal_mode = DELETE;
             CREATE TABLE tenants (id INTEGER PRIMARY KEY, name TEXT NOT NULL, slug TEXT NOT NULL UNIQUE, status TEXT NOT NULL DEFAULT 'active',

@@ -105,9 +105,9 @@ struct ConnectionTests {
         let dir = TempDirectory()
         let db = try Database.makeWithItems(in: dir)
         let prepared = try db.write { conn -> Int in
-            let before = conn.prepareCount
+            let before = (conn as! SQLiteConnection).prepareCount
             for i in 0..<50 { try conn.run("INSERT INTO items (n) VALUES (?)", [SQLValue(i)]) }
-            return conn.prepareCount - before
+            return (conn as! SQLiteConnection).prepareCount - before
         }
         #expect(prepared == 1)
         // Nested use of the same SQL while it is being stepped gets its own statement.
@@ -135,7 +135,7 @@ struct ConnectionTests {
         }
         let names = try db.read { try $0.query("SELECT name FROM items ORDER BY id").compactMap { $0.string("name") } }
         #expect(names == ["kept", "nested"])
-        #expect(try db.write { $0.lastInsertRowID } == 2)
+        #expect(try db.write { ($0 as! SQLiteConnection).lastInsertRowID } == 2)
     }
 
     @Test func pragmas_AreOn_ForWriterAndReaders() throws {

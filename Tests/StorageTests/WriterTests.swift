@@ -84,7 +84,7 @@ struct WriterTests {
         let db = try Database.makeWithItems(in: dir)
         let id = try db.write { conn -> Int64 in
             try conn.run("INSERT INTO items (name) VALUES ('a')")
-            return conn.lastInsertRowID
+            return (conn as! SQLiteConnection).lastInsertRowID
         }
         #expect(id == 1)
         #expect(throws: Refused.self) {

@@ -158,7 +158,7 @@ public struct PHPImporter: Sendable {
         guard FileManager.default.fileExists(atPath: sourcePath) else {
             throw BillingError.validation(field: "path", reason: "no such file: \(sourcePath)")
         }
-        let source = try Connection.openReadOnly(path: sourcePath)
+        let source = try Database.openSQLiteFileReadOnly(path: sourcePath)
         let context = makeContext()
         let planned = options.dryRun ? PHPPlannedState() : nil
         var report = PHPImportReport(source: sourcePath, dryRun: options.dryRun, tables: [])

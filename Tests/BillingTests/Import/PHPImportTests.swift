@@ -56,7 +56,7 @@ enum PHPDatabaseFixture {
     }
 
     static func create(at path: String) throws {
-        let c = try Connection(path: path)
+        let c = try SQLiteConnection(path: path)
         try c.execute("PRAGMA journal_mode = DELETE")  // PDO's default; the import must cope with either
         try c.execute(schema)
         func t(_ sql: String, _ args: [SQLValue]) throws { try c.run(sql, args) }
@@ -366,7 +366,7 @@ enum PHPDatabaseFixture {
         #expect(throws: (any Error).self) { try importer().run(sourcePath: world.directory.appendingPathComponent("nope.sqlite").path) }
         let empty = world.directory.appendingPathComponent("empty.sqlite").path
         do {
-            let c = try Connection(path: empty)
+            let c = try SQLiteConnection(path: empty)
             try c.execute("PRAGMA journal_mode = DELETE; CREATE TABLE unrelated (x)")
         }
         let report = try importer().run(sourcePath: empty)

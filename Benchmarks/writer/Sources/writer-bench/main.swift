@@ -86,7 +86,7 @@ func fsyncRate(_ options: Options) -> Double {
 func ungrouped(_ options: Options) throws -> Double {
     let path = freshPath(options, "ungrouped")
     defer { removeDatabase(path) }
-    let conn = try Connection(path: path)
+    let conn = try SQLiteConnection(path: path)
     try conn.execute(schema)
     let start = monotonicNanoseconds()
     var rows = 0

@@ -2,17 +2,17 @@ import CSQLite
 
 /// A prepared statement; finalized when the last reference goes.
 ///
-/// Owned by one `Connection` and used only on that connection's thread.
-final class Statement {
+/// Owned by one `SQLiteConnection` and used only on that connection's thread.
+final class SQLiteStatement {
     let handle: OpaquePointer
     let sql: String
-    unowned let connection: Connection
+    unowned let connection: SQLiteConnection
     /// Set while a caller is stepping it, so a nested use of the same SQL gets a fresh statement
     /// instead of resetting the one being iterated.
     var inUse = false
     private var columnIndex: ColumnIndex?
 
-    init(handle: OpaquePointer, sql: String, connection: Connection) {
+    init(handle: OpaquePointer, sql: String, connection: SQLiteConnection) {
         self.handle = handle
         self.sql = sql
         self.connection = connection
@@ -115,4 +115,4 @@ final class Statement {
 }
 
 @available(*, unavailable)
-extension Statement: Sendable {}
+extension SQLiteStatement: Sendable {}

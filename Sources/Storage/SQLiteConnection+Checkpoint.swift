@@ -1,6 +1,6 @@
 import CSQLite
 
-extension Connection {
+extension SQLiteConnection {
     /// Keeps the WAL from growing without bound under constant reads.
     ///
     /// SQLite's automatic checkpoint (PASSIVE, every 1,000 pages) copies frames into the database but
@@ -25,5 +25,26 @@ extension Connection {
             sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         }
         return logPages
+    }
+}
+
+/// The SQLite writer's between-batches step: every `every` batches, `checkpointIfLarge`.
+final class WALCheckpointer {
+    private let limitPages: Int32
+    private let every: Int
+    private let busyTimeoutMilliseconds: Int32
+    private var batchesSinceCheck = 0  // writer thread only
+
+    init(limitPages: Int32, every: Int, busyTimeoutMilliseconds: Int32) {
+        self.limitPages = limitPages
+        self.every = max(1, every)
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    }
+
+    func afterBatch(_ connection: SQLiteConnection) {
+        batchesSinceCheck += 1
+        guard batchesSinceCheck >= every else { return }
+        batchesSinceCheck = 0
+        connection.checkpointIfLarge(limitPages: limitPages, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
 }

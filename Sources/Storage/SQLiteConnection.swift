@@ -1,18 +1,17 @@
 import CSQLite
 import Foundation
 
-/// One SQLite connection with a prepared-statement cache.
+/// One SQLite connection with a prepared-statement cache: the SQLite side of `DatabaseConnection`.
 ///
 /// Not Sendable: a connection is used by one thread at a time. `Database` hands one to
 /// the closures of `write` (on the writer thread) and `read` (on the caller's thread).
-public final class Connection {
+public final class SQLiteConnection: DatabaseConnection {
     let handle: OpaquePointer
-    private var cache: [String: Statement] = [:]
-    private var savepointDepth = 0
+    private var cache: [String: SQLiteStatement] = [:]
     private var isClosed = false
-    /// Deferred per-transaction state and pre-commit hooks (see Connection+TransactionState.swift).
-    var transactionState: [String: AnyObject] = [:]
-    var commitHooks: [(key: String, body: (Connection) throws -> Void)] = []
+    /// Deferred per-transaction state and pre-commit hooks (see TransactionState.swift).
+    public let transactionState = TransactionState()
+    public var dialect: SQLDialect { .sqlite }
     /// Statements compiled so far (cache misses); lets tests see that the cache is used.
     private(set) var prepareCount = 0
     /// Cache entries beyond this drop the whole cache; dynamic SQL must not grow it forever.
@@ -78,7 +77,7 @@ public final class Connection {
                 var stmt: OpaquePointer?
                 var tail: UnsafePointer<CChar>?
                 let rc = sqlite3_prepare_v2(handle, current, -1, &stmt, &tail)
-                let text = { Connection.text(from: current, to: tail) }
+                let text = { SQLiteConnection.text(from: current, to: tail) }
                 guard rc == SQLITE_OK else { throw error(rc, sql: text()) }
                 cursor = tail
                 guard let stmt else { continue }  // whitespace or a comment
@@ -109,33 +108,21 @@ public final class Connection {
 
     /// Runs one statement and returns the number of rows it changed (`sqlite3_changes`).
     @discardableResult
-    public func run(_ sql: String, _ args: [SQLValue] = []) throws -> Int {
-        try withStatement(sql, args) { stmt in
+    public func run(_ query: SQL) throws -> Int {
+        try withStatement(query.text, query.arguments) { stmt in
             while try stmt.step() {}
         }
         return Int(sqlite3_changes(handle))
     }
 
-    /// All rows of one statement.
-    public func query(_ sql: String, _ args: [SQLValue] = []) throws -> [Row] {
-        var rows: [Row] = []
-        try forEachRow(sql, args) { rows.append($0) }
-        return rows
-    }
-
     /// The first row, or nil; stops stepping after it.
-    public func queryOne(_ sql: String, _ args: [SQLValue] = []) throws -> Row? {
-        try withStatement(sql, args) { stmt in try stmt.step() ? stmt.row() : nil }
-    }
-
-    /// The first column of the first row, `.null` when there is no row.
-    public func scalar(_ sql: String, _ args: [SQLValue] = []) throws -> SQLValue {
-        try withStatement(sql, args) { stmt in try stmt.step() ? stmt.value(at: 0) : .null }
+    public func queryOne(_ query: SQL) throws -> Row? {
+        try withStatement(query.text, query.arguments) { stmt in try stmt.step() ? stmt.row() : nil }
     }
 
     /// Calls `body` for each row as SQLite produces it, without collecting them.
-    public func forEachRow(_ sql: String, _ args: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
-        try withStatement(sql, args) { stmt in
+    public func forEachRow(_ query: SQL, _ body: (Row) throws -> Void) throws {
+        try withStatement(query.text, query.arguments) { stmt in
             while try stmt.step() { try body(stmt.row()) }
         }
     }
@@ -149,40 +136,10 @@ public final class Connection {
     /// True while a transaction is open (`sqlite3_get_autocommit` is 0).
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    // MARK: - Savepoints
-
-    /// Runs `body` in a SAVEPOINT: released on return, rolled back (alone) on throw.
-    ///
-    /// Nests freely, inside or outside a transaction. The body's error is rethrown even if
-    /// the rollback also fails (first error wins).
-    @discardableResult
-    public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        savepointDepth += 1
-        defer { savepointDepth -= 1 }
-        let name = "sp\(savepointDepth)"
-        try run("SAVEPOINT \(name)")
-        let value: T
-        do {
-            value = try body()
-        } catch {
-            try? rollbackSavepoint(name)
-            throw error
-        }
-        try run("RELEASE \(name)")
-        return value
-    }
-
-    /// `ROLLBACK TO name; RELEASE name`, skipped when SQLite already rolled the whole transaction back.
-    func rollbackSavepoint(_ name: String) throws {
-        guard isInTransaction else { return }
-        try run("ROLLBACK TO \(name)")
-        try run("RELEASE \(name)")
-    }
-
     // MARK: - Statements
 
     /// Binds, runs `body`, and always resets, so no statement keeps a read snapshot open.
-    func withStatement<T>(_ sql: String, _ args: [SQLValue], _ body: (Statement) throws -> T) throws -> T {
+    func withStatement<T>(_ sql: String, _ args: [SQLValue], _ body: (SQLiteStatement) throws -> T) throws -> T {
         let stmt = try cachedStatement(sql)
         stmt.inUse = true
         defer {
@@ -194,7 +151,7 @@ public final class Connection {
     }
 
     /// The cached statement for `sql`, or a fresh one if that is busy in an outer call.
-    func cachedStatement(_ sql: String) throws -> Statement {
+    func cachedStatement(_ sql: String) throws -> SQLiteStatement {
         if let stmt = cache[sql] {
             if !stmt.inUse { return stmt }
             return try prepare(sql, persistent: false)
@@ -209,7 +166,7 @@ public final class Connection {
     }
 
     /// Compiles exactly one statement; several are refused (use `execute`).
-    func prepare(_ sql: String, persistent: Bool) throws -> Statement {
+    func prepare(_ sql: String, persistent: Bool) throws -> SQLiteStatement {
         var stmt: OpaquePointer?
         var tail: UnsafePointer<CChar>?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
@@ -217,7 +174,7 @@ public final class Connection {
         guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
         guard let stmt else { throw DatabaseError.misuse("empty statement", sql: sql) }
         prepareCount += 1
-        let statement = Statement(handle: stmt, sql: sql, connection: self)
+        let statement = SQLiteStatement(handle: stmt, sql: sql, connection: self)
         if let tail, tail.pointee != 0 {
             var next: OpaquePointer?
             sqlite3_prepare_v3(handle, tail, -1, 0, &next, nil)
@@ -241,5 +198,9 @@ public final class Connection {
     }
 }
 
+extension SQLiteConnection: ManagedConnection {
+    func prepareForUse() throws {}
+}
+
 @available(*, unavailable)
-extension Connection: Sendable {}
+extension SQLiteConnection: Sendable {}
