@@ -41,7 +41,7 @@ public struct AdminServices: Sendable {
         tenants = TenantService(database: database, clock: clock, cache: authCache)
         apiKeys = APIKeyService(database: database, clock: clock, cache: authCache)
         users = UserService(database: database, clock: clock, settings: settings)
-        let limiter = LoginRateLimiter(limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
+        let limiter = LoginRateLimiter(database: database, limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
         sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)
         audit = AuditService(database: database)
         plans = PlanService(database: database, clock: clock)

@@ -1,20 +1,20 @@
 import Foundation
+import Storage
 import Support
-import Synchronization
 
-/// Counts login attempts per IP and per e-mail in a fixed window; over the limit → `.rateLimited`.
+/// Counts login attempts per key (client address, e-mail) in a fixed window; over the limit → `.rateLimited`.
 ///
-/// In memory on purpose: the limiter protects this process's CPU (PBKDF2) and the accounts,
-/// and a restart resetting it costs an attacker a restart they cannot trigger.
+/// Counted in the database (`login_attempts`), so every instance on it sees the same counts: an attacker cannot
+/// multiply the limit by spreading attempts over instances, and a restart does not reset it. Keys are stored as
+/// SHA-256, never as the e-mail or address itself.
 public final class LoginRateLimiter: Sendable {
-    private struct Window { var start: Date; var count: Int }
-
+    let database: Database
     let limit: Int
     let windowSeconds: Int
     let clock: any WallClock
-    private let windows = Mutex<[String: Window]>([:])
 
-    public init(limit: Int, windowSeconds: Int, clock: any WallClock) {
+    public init(database: Database, limit: Int, windowSeconds: Int, clock: any WallClock) {
+        self.database = database
         self.limit = limit
         self.windowSeconds = windowSeconds
         self.clock = clock
@@ -23,18 +23,21 @@ public final class LoginRateLimiter: Sendable {
     /// Records one attempt under every key and throws when any key is over its limit.
     public func recordAttempt(keys: [String]) throws {
         let now = clock.now()
-        let retryAfter: Int? = windows.withLock { windows in
-            if windows.count > 100_000 {
-                windows = windows.filter { now.timeIntervalSince($0.value.start) < Double(windowSeconds) }
-            }
+        let window = Double(windowSeconds), limit = Int64(self.limit)
+        let nowText = StoredTime.format(now)
+        let retryAfter: Int? = try database.write { conn in
+            // Windows that ended are dropped first, so an upsert below finds only a live window.
+            try conn.run("DELETE FROM login_attempts WHERE window_start <= ?", [.text(StoredTime.format(now.addingTimeInterval(-window)))])
             var worst: Int?
             for key in keys {
-                var w = windows[key] ?? Window(start: now, count: 0)
-                if now.timeIntervalSince(w.start) >= Double(windowSeconds) { w = Window(start: now, count: 0) }
-                w.count += 1
-                windows[key] = w
-                if w.count > limit {
-                    let wait = max(1, Int((w.start.timeIntervalSince1970 + Double(windowSeconds) - now.timeIntervalSince1970).rounded(.up)))
+                guard let row = try conn.queryOne("""
+                    INSERT INTO login_attempts (key, window_start, attempts) VALUES (?, ?, 1)
+                    ON CONFLICT (key) DO UPDATE SET attempts = login_attempts.attempts + 1
+                    RETURNING window_start, attempts
+                    """, [.text(Crypto.sha256Hex(key)), .text(nowText)]),
+                    let attempts = row.int("attempts"), let start = StoredTime.parse(row.string("window_start")) else { continue }
+                if attempts > limit {
+                    let wait = max(1, Int((start.timeIntervalSince1970 + window - now.timeIntervalSince1970).rounded(.up)))
                     worst = max(worst ?? 0, wait)
                 }
             }

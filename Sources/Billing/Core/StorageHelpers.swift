@@ -16,3 +16,14 @@ func string(of value: SQLValue) -> String? {
 func sqlInt(_ value: Int?) -> SQLValue {
     value.map { .integer(Int64($0)) } ?? .null
 }
+
+/// The row-lock clause a write transaction appends to a `SELECT` of rows it is about to change.
+///
+/// On PostgreSQL other instances write the same rows: `FOR UPDATE` holds them until the commit, so a
+/// read-modify-write never overwrites a change committed in between (READ COMMITTED re-reads the locked row).
+/// `skipLocked` leaves rows another instance is working on to it (job batches). SQLite's single writer already
+/// serializes every write transaction, so the clause is empty there.
+func rowLock(_ conn: Connection, of table: String? = nil, skipLocked: Bool = false) -> String {
+    guard conn.dialect == .postgres else { return "" }
+    return " FOR UPDATE" + (table.map { " OF \($0)" } ?? "") + (skipLocked ? " SKIP LOCKED" : "")
+}

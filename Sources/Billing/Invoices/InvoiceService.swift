@@ -125,7 +125,7 @@ public struct InvoiceService: Sendable {
         }
         let now = clock.now()
         return try database.write { conn in
-            guard var invoice = try InvoiceStore.find(conn, id: id, tenantId: tenantId) else { throw BillingError.notFound("invoice not found") }
+            guard var invoice = try InvoiceStore.find(conn, id: id, tenantId: tenantId, forUpdate: true) else { throw BillingError.notFound("invoice not found") }
             var changes = JSONObject()
             if let next = u.status, next != invoice.status {
                 guard invoice.status.canMove(to: next) else {

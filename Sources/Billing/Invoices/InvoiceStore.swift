@@ -55,8 +55,10 @@ enum InvoiceStore {
             dedupeKey: "invoice_created:\(invoice.id)", at: now)
     }
 
-    static func find(_ conn: Connection, id: String, tenantId: String) throws -> Invoice? {
-        try conn.queryOne("SELECT * FROM invoices WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decode)
+    /// `forUpdate` in write transactions that change the invoice (see `rowLock`).
+    static func find(_ conn: Connection, id: String, tenantId: String, forUpdate: Bool = false) throws -> Invoice? {
+        try conn.queryOne("SELECT * FROM invoices WHERE id = ? AND tenant_id = ?" + (forUpdate ? rowLock(conn) : ""),
+                          [.text(id), .text(tenantId)]).map(decode)
     }
 
     static func list(_ conn: Connection, tenantId: String, _ q: InvoiceQuery) throws -> (items: [Invoice], total: Int) {

@@ -63,7 +63,7 @@ enum ClosingInvoice {
     /// Returns the invoice amount, or nil when there was nothing to do.
     static func step(_ conn: Connection, subscriptionId id: String, cutoff: Date, calendar: BillingCalendar, now: Date) throws -> (invoiced: Bool, amountCents: Int64)? {
         guard let due = try SubscriptionStore.closingDueAt(conn, id: id), due <= cutoff,
-              let sub = try SubscriptionStore.find(conn, id: id), let p = try plan(conn, sub, calendar: calendar) else { return nil }
+              let sub = try SubscriptionStore.findForUpdate(conn, id: id), let p = try plan(conn, sub, calendar: calendar) else { return nil }
         try SubscriptionStore.clearClosingDue(conn, id: id)
         let key = StoredTime.format(p.endedAt)
         guard !p.lines.isEmpty,

@@ -98,7 +98,7 @@ enum InvoiceGeneration {
     /// Bills and rolls subscription `id` if its period ended by `cutoff`; otherwise does nothing.
     static func step(_ conn: Connection, subscriptionId id: String, cutoff: Date, calendar: BillingCalendar, now: Date,
                      faults: JobFaults) throws -> Step {
-        guard let sub = try SubscriptionStore.find(conn, id: id), let end = sub.currentPeriodEnd, end <= cutoff,
+        guard let sub = try SubscriptionStore.findForUpdate(conn, id: id), let end = sub.currentPeriodEnd, end <= cutoff,
               let p = try plan(conn, sub, calendar: calendar, now: now) else { return .notDue }
         var invoiced = false
         var amount: Int64 = 0

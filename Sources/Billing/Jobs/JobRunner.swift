@@ -140,7 +140,8 @@ public struct JobRunner: Sendable {
         while true {
             let (m, n) = try database.write { conn -> (Int64, Int64) in
                 var m: Int64 = 0, n: Int64 = 0
-                let rows = try conn.query("SELECT * FROM invoices WHERE status = 'pending' AND due_date < ? AND amount_cents > 0 ORDER BY due_date, id LIMIT 200", [.text(today)])
+                let rows = try conn.query("SELECT * FROM invoices WHERE status = 'pending' AND due_date < ? AND amount_cents > 0 ORDER BY due_date, id LIMIT 200"
+                                          + rowLock(conn, skipLocked: true), [.text(today)])
                 for row in rows {
                     var invoice = InvoiceStore.decode(row)
                     invoice.status = .overdue
@@ -190,7 +191,7 @@ public struct JobRunner: Sendable {
                 errors += 1
             }
             let becamePastDue = try database.write { conn -> Bool in
-                guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId),
+                guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId, forUpdate: true),
                       current.status == .overdue, current.paymentAttempts == invoice.paymentAttempts else { return false }
                 current.paymentAttempts += 1
                 current.updatedAt = now
@@ -214,7 +215,7 @@ public struct JobRunner: Sendable {
                                                   metadata: ["invoice_id": .string(current.id), "attempt": .int(Int64(current.paymentAttempts))],
                                                   dedupeKey: "payment_failed:\(current.id):\(current.paymentAttempts)", at: now)
                     if Int64(current.paymentAttempts) >= maxAttempts, let subId = current.subscriptionId,
-                       var sub = try SubscriptionStore.find(conn, id: subId, tenantId: current.tenantId), sub.status == .active {
+                       var sub = try SubscriptionStore.find(conn, id: subId, tenantId: current.tenantId, forUpdate: true), sub.status == .active {
                         sub.status = .pastDue
                         sub.updatedAt = now
                         try SubscriptionStore.update(conn, sub)
@@ -251,7 +252,7 @@ public struct JobRunner: Sendable {
                 """, [.integer(maxAttempts), .text(limitDate)])
             var n: Int64 = 0
             for r in rows {
-                guard var sub = try SubscriptionStore.find(conn, id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? ""),
+                guard var sub = try SubscriptionStore.find(conn, id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", forUpdate: true),
                       sub.status == .pastDue else { continue }
                 sub.status = .suspended
                 sub.updatedAt = now

@@ -84,7 +84,7 @@ public struct NotificationSender: Sendable {
                 FROM notifications n JOIN tenants t ON t.id = n.tenant_id
                 WHERE n.status = 'pending' AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= ?)
                   AND t.billing_email IS NOT NULL AND t.billing_email <> ''
-                ORDER BY n.created_at, n.id LIMIT ?
+                ORDER BY n.created_at, n.id LIMIT ?\(conn.dialect == .postgres ? " FOR UPDATE OF n SKIP LOCKED" : "")
                 """, [.text(nowText), .integer(Int64(limit))])
             var claimed: [Claimed] = []
             for r in rows {

@@ -47,7 +47,7 @@ public struct GatewayEventService: Sendable {
         let now = clock.now()
         do {
             try database.write { conn in
-                guard let event = try Self.find(conn, id: id), event.status == .received else { return }
+                guard let event = try Self.find(conn, id: id, forUpdate: true), event.status == .received else { return }
                 let outcome = try Self.applyEvent(conn, event, at: now)
                 try conn.run("""
                     UPDATE gateway_events SET status = ?, result = ?, tenant_id = ?, invoice_id = ?, processed_at = ? WHERE id = ?
@@ -114,11 +114,11 @@ public struct GatewayEventService: Sendable {
         guard event.eventType.hasPrefix("PAYMENT_") else { return Outcome(status: .ignored, result: "not a payment event", invoice: nil) }
         // The payment id is unique among invoices (migration 008); the reference is the invoice id our charges carry.
         let byPayment = try event.paymentId.flatMap {
-            try conn.queryOne("SELECT * FROM invoices WHERE external_payment_id = ?", [.text($0)]).map(InvoiceStore.decode)
+            try conn.queryOne("SELECT * FROM invoices WHERE external_payment_id = ?" + rowLock(conn), [.text($0)]).map(InvoiceStore.decode)
         }
         let byReference = try event.externalReference.flatMap { reference -> Invoice? in
             guard UUIDv7.isValid(reference) else { return nil }
-            return try conn.queryOne("SELECT * FROM invoices WHERE id = ?", [.text(reference.lowercased())]).map(InvoiceStore.decode)
+            return try conn.queryOne("SELECT * FROM invoices WHERE id = ?" + rowLock(conn), [.text(reference.lowercased())]).map(InvoiceStore.decode)
         }
         if let byPayment, let byReference, byPayment.id != byReference.id {
             return try hold(conn, event, byPayment, reason: "the payment is recorded on invoice \(byPayment.id) but its externalReference names invoice \(byReference.id)", at: now)
@@ -209,8 +209,9 @@ public struct GatewayEventService: Sendable {
 
     // MARK: - Rows
 
-    static func find(_ conn: Connection, id: String) throws -> GatewayEvent? {
-        try conn.queryOne("SELECT * FROM gateway_events WHERE id = ?", [.text(id)]).map(decode)
+    /// `forUpdate` when applying: two instances applying the same stored event take turns, and the second sees it applied.
+    static func find(_ conn: Connection, id: String, forUpdate: Bool = false) throws -> GatewayEvent? {
+        try conn.queryOne("SELECT * FROM gateway_events WHERE id = ?" + (forUpdate ? rowLock(conn) : ""), [.text(id)]).map(decode)
     }
 
     static func decode(_ r: Row) -> GatewayEvent {

@@ -6,19 +6,21 @@ import Support
 ///
 /// Order of work in every call: read and check in the database, call the gateway **outside** any
 /// transaction, then record the outcome in one write transaction that re-reads the invoice (a webhook
-/// may have moved it meanwhile). One gateway operation per invoice at a time within this process.
+/// may have moved it meanwhile). One gateway operation per invoice at a time, across instances (`ChargeLease`).
 public struct PaymentService: Sendable {
     let database: Database
     let clock: any WallClock
     let gateway: (any PaymentGateway)?
     let paymentMethods: PaymentMethodService
-    let locks = InvoiceLocks()
+    /// One gateway operation per invoice at a time, across every process on the database.
+    let locks: ChargeLease
 
     public init(database: Database, clock: any WallClock, gateway: (any PaymentGateway)?, paymentMethods: PaymentMethodService) {
         self.database = database
         self.clock = clock
         self.gateway = gateway
         self.paymentMethods = paymentMethods
+        self.locks = ChargeLease(database: database, clock: clock)
     }
 
     /// False when `ASAAS_ENABLED=false`: every call throws `GatewayError.disabled`.
@@ -45,7 +47,7 @@ public struct PaymentService: Sendable {
             postalCode: input.postalCode, addressNumber: input.addressNumber, externalReference: tenantId))
         let now = clock.now()
         let stored = try database.write { conn -> String in
-            guard let current = try TenantRepository(conn: conn).find(id: tenantId) else { throw BillingError.notFound("tenant not found") }
+            guard let current = try TenantRepository(conn: conn).find(id: tenantId, forUpdate: true) else { throw BillingError.notFound("tenant not found") }
             if let other = current.asaasCustomerId { return other }  // a concurrent sync won
             try conn.run("UPDATE tenants SET asaas_customer_id = ?, updated_at = ? WHERE id = ?",
                          [.text(customer.id), .text(StoredTime.format(now)), .text(tenantId)])
@@ -164,7 +166,7 @@ public struct PaymentService: Sendable {
             let charge = try gw.refund(chargeId: external, amountCents: amount, description: description)
             let now = clock.now()
             let (updated, total) = try database.write { conn -> (Invoice, Int64) in
-                guard var current = try InvoiceStore.find(conn, id: invoiceId, tenantId: tenantId) else { throw BillingError.notFound("invoice not found") }
+                guard var current = try InvoiceStore.find(conn, id: invoiceId, tenantId: tenantId, forUpdate: true) else { throw BillingError.notFound("invoice not found") }
                 let total = min(current.amountCents, try Self.refundedCents(conn, invoiceId) + amount)
                 try conn.run("UPDATE invoices SET refunded_cents = ? WHERE id = ?", [.integer(total), .text(invoiceId)])
                 var changes: JSONObject = ["amount_cents": .int(amount), "refunded_cents": .int(total), "external_payment_id": .string(external)]
@@ -234,7 +236,7 @@ public struct PaymentService: Sendable {
             dueDate: max(invoice.dueDate, today), description: "Invoice \(invoice.number)", externalReference: invoice.id))
         let now = clock.now()
         let updated = try database.write { conn -> Invoice in
-            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId) else {
+            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId, forUpdate: true) else {
                 throw BillingError.notFound("invoice not found")
             }
             if current.externalPaymentId != nil { return current }
@@ -255,7 +257,7 @@ public struct PaymentService: Sendable {
     func markPaid(_ invoice: Invoice, chargeId: String, method: String, action: String, context: CallContext) throws -> Invoice {
         let now = clock.now()
         return try database.write { conn -> Invoice in
-            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId) else {
+            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId, forUpdate: true) else {
                 throw BillingError.notFound("invoice not found")
             }
             guard current.status.canMove(to: .paid) else { return current }  // a webhook got there first
@@ -278,7 +280,7 @@ public struct PaymentService: Sendable {
     func recordFailure(_ invoice: Invoice, reason: String, action: String, context: CallContext) throws {
         let now = clock.now()
         try database.write { conn in
-            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId) else { return }
+            guard var current = try InvoiceStore.find(conn, id: invoice.id, tenantId: invoice.tenantId, forUpdate: true) else { return }
             current.lastPaymentError = String(reason.prefix(500))
             current.updatedAt = now
             try InvoiceStore.update(conn, current)
@@ -335,17 +337,6 @@ public struct RefundOutcome: Sendable {
 }
 
 /// At most one gateway operation per invoice at a time in this process (a second one gets 409 and retries).
-final class InvoiceLocks: Sendable {
-    private let busy = LockedValue<Set<String>>([])
-
-    func with<T>(_ invoiceId: String, _ body: () throws -> T) throws -> T {
-        let acquired = busy.withLock { $0.insert(invoiceId).inserted }
-        guard acquired else { throw BillingError.conflict("a gateway operation on this invoice is in progress; retry shortly") }
-        defer { busy.withLock { _ = $0.remove(invoiceId) } }
-        return try body()
-    }
-}
-
 /// The notifications of payment outcomes, with the dedupe keys every path shares (webhook, card payment, retry job).
 enum PaymentNotices {
     static func paymentSuccess(_ conn: Connection, _ invoice: Invoice, at now: Date) throws {

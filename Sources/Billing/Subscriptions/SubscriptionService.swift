@@ -112,7 +112,7 @@ public struct SubscriptionService: Sendable {
         let now = Self.wholeSeconds(clock.now())
         let calendar = self.calendar
         return try database.write { conn in
-            let found = try id.map { try SubscriptionStore.find(conn, id: $0, tenantId: tenantId) } ?? SubscriptionStore.live(conn, tenantId: tenantId)
+            let found = try id.map { try SubscriptionStore.find(conn, id: $0, tenantId: tenantId, forUpdate: true) } ?? SubscriptionStore.live(conn, tenantId: tenantId, forUpdate: true)
             guard let old = found else { throw BillingError.notFound(id == nil ? "the tenant has no live subscription" : "subscription not found") }
             guard old.status.isLive else {
                 throw BillingError.conflict("a \(old.status.rawValue) subscription cannot change; create a new one")
@@ -194,7 +194,7 @@ public struct SubscriptionService: Sendable {
     public func cancel(tenantId: String, id: String?, immediately: Bool, context: CallContext) throws -> Subscription {
         let now = clock.now()
         return try database.write { conn in
-            let found = try id.map { try SubscriptionStore.find(conn, id: $0, tenantId: tenantId) } ?? SubscriptionStore.live(conn, tenantId: tenantId)
+            let found = try id.map { try SubscriptionStore.find(conn, id: $0, tenantId: tenantId, forUpdate: true) } ?? SubscriptionStore.live(conn, tenantId: tenantId, forUpdate: true)
             guard var sub = found else { throw BillingError.notFound(id == nil ? "the tenant has no live subscription" : "subscription not found") }
             guard sub.status.isLive else { throw BillingError.conflict("the subscription has already ended (\(sub.status.rawValue))") }
             if immediately {

@@ -4,18 +4,27 @@ import Support
 
 /// The SQL for subscriptions; every query is filtered by tenant unless it is a job's sweep.
 enum SubscriptionStore {
-    static func live(_ conn: Connection, tenantId: String) throws -> Subscription? {
-        try conn.queryOne("SELECT * FROM subscriptions WHERE tenant_id = ? AND status NOT IN ('cancelled', 'expired')",
+    static func live(_ conn: Connection, tenantId: String, forUpdate: Bool = false) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE tenant_id = ? AND status NOT IN ('cancelled', 'expired')" + lockClause(conn, forUpdate),
                           [.text(tenantId)]).map(decode)
     }
 
-    static func find(_ conn: Connection, id: String, tenantId: String) throws -> Subscription? {
-        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decode)
+    ///
+    /// `forUpdate` (in write transactions): on PostgreSQL the row stays locked until the commit, so another
+    /// instance changing the same subscription waits and then sees this change (SQLite's single writer already
+    /// serializes every write).
+    static func find(_ conn: Connection, id: String, tenantId: String, forUpdate: Bool = false) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ? AND tenant_id = ?" + lockClause(conn, forUpdate),
+                          [.text(id), .text(tenantId)]).map(decode)
     }
 
-    /// Any tenant's subscription by id (jobs only).
-    static func find(_ conn: Connection, id: String) throws -> Subscription? {
-        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ?", [.text(id)]).map(decode)
+    /// Any tenant's subscription by id, locked for the write transaction like `find(…, forUpdate: true)` (jobs only).
+    static func findForUpdate(_ conn: Connection, id: String) throws -> Subscription? {
+        try conn.queryOne("SELECT * FROM subscriptions WHERE id = ?" + lockClause(conn, true), [.text(id)]).map(decode)
+    }
+
+    static func lockClause(_ conn: Connection, _ forUpdate: Bool) -> String {
+        forUpdate && conn.dialect == .postgres ? " FOR UPDATE" : ""
     }
 
     static func list(_ conn: Connection, tenantId: String, status: Subscription.Status?, limit: Int, offset: Int) throws -> (items: [Subscription], total: Int) {

@@ -16,8 +16,9 @@ struct TenantRepository {
                updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
     }
 
-    func find(id: String) throws -> Tenant? {
-        try conn.queryOne("SELECT * FROM tenants WHERE id = ?", [.text(id)]).map(Self.decode)
+    /// `forUpdate` in write transactions that change the tenant (see `rowLock`).
+    func find(id: String, forUpdate: Bool = false) throws -> Tenant? {
+        try conn.queryOne("SELECT * FROM tenants WHERE id = ?" + (forUpdate ? rowLock(conn) : ""), [.text(id)]).map(Self.decode)
     }
 
     func slugTaken(_ slug: String, except id: String?) throws -> Bool {

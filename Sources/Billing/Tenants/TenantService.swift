@@ -71,7 +71,7 @@ public struct TenantService: Sendable {
         let now = clock.now()
         return try database.write { conn in
             let repo = TenantRepository(conn: conn)
-            guard var t = try repo.find(id: id) else { throw BillingError.notFound("tenant not found") }
+            guard var t = try repo.find(id: id, forUpdate: true) else { throw BillingError.notFound("tenant not found") }
             var changes = JSONObject()
             if let name { t.name = name; changes["name"] = .string(name) }
             if let slug {

@@ -67,9 +67,20 @@ final class RollupAccumulator {
     }
 
     /// Committed quantity plus increments of earlier units of this transaction.
+    ///
+    /// On PostgreSQL other instances write the same buckets: the bucket's advisory lock is taken first and held to
+    /// the end of the transaction, so an admission decided on this quantity stays true until the increments are
+    /// committed. A lock taken inside a unit that rolls back is released with its savepoint, so nothing read under
+    /// it is cached: every call locks (re-entrant) and reads again.
     func quantity(_ conn: Connection, _ key: Key) throws -> Int64 {
         let base: Int64
-        if let s = stored[key] {
+        if conn.dialect == .postgres {
+            try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                         [.text("tenant_usage|\(key.tenantId)|\(key.type.rawValue)|\(key.period.rawValue)|\(key.start)")])
+            base = try conn.scalar("""
+                SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
+                """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start)]).int64Value ?? 0
+        } else if let s = stored[key] {
             base = s
         } else {
             base = try conn.scalar("""

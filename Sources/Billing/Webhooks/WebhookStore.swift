@@ -82,7 +82,7 @@ public enum WebhookStore {
             SELECT d.*, e.url AS endpoint_url, e.secret AS endpoint_secret
             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
             WHERE d.status = 'pending' AND d.next_attempt_at <= ?
-            ORDER BY d.next_attempt_at, d.id LIMIT ?
+            ORDER BY d.next_attempt_at, d.id LIMIT ?\(conn.dialect == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : "")
             """, [.text(nowText), .integer(Int64(limit))])
         var jobs: [Job] = []
         for r in rows {
