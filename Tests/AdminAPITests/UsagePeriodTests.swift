@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import PropertyTestSupport
 import Support
 import Testing
 
@@ -191,18 +192,5 @@ import Testing
         #expect(lines.first == "id,occurred_at,resource_type,quantity,resource_id,idempotency_key,metadata")
         #expect(lines.count == 26)
         #expect(csv.text.contains("\"{\"\"i\"\":"), "JSON metadata is one quoted CSV field with doubled quotes")
-    }
-}
-
-/// A small deterministic PRNG (SplitMix64) so random tests reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }
