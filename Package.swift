@@ -50,7 +50,7 @@ let package = Package(
         // Seeded random hostile strings and python3 as an independent parser, for the encoders' property tests.
         .target(name: "PropertyTestSupport", path: "Tests/PropertyTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SupportTests", dependencies: ["Support", "PropertyTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support", "LoopbackTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support", "LoopbackTestSupport", "PropertyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AsaasTests", dependencies: ["Asaas", "AsaasFake", "HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "AsaasFake", "HTTP", "Billing", "Outbound", "Storage", "Support", "LoopbackTestSupport",
                                                          "PropertyTestSupport"], swiftSettings: swiftSettings),
