@@ -44,7 +44,7 @@ let package = Package(
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support", "PropertyTestSupport"], swiftSettings: swiftSettings),
         // Blocking loopback peers (sockets, line reader, listener, SMTP sink) shared by the test targets.
         .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport", swiftSettings: swiftSettings),
         // Seeded random hostile strings and python3 as an independent parser, for the encoders' property tests.
