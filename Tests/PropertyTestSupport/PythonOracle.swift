@@ -8,6 +8,7 @@ import Foundation
 /// transport itself needs no escaping and cannot hide a bug of the encoder under test. One process
 /// answers all the cases of a test; its standard input is a file, so neither side can block the other.
 public struct PythonOracle: Sendable {
+    /// python3 could not be run, failed, or answered the wrong number of lines.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
@@ -15,6 +16,7 @@ public struct PythonOracle: Sendable {
     /// The script, which reads `sys.stdin` and prints one line per input line.
     let script: String
 
+    /// An oracle running `script` (start it with `prelude`).
     public init(script: String) { self.script = script }
 
     /// The answer to every case, in order (`ok` or `fail …`); throws when python3 is missing or fails.
