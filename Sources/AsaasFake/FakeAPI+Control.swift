@@ -37,9 +37,10 @@ extension FakeAPI {
             let text: String? = state.withLock { state in
                 guard let p = state.payments[id] else { return nil }
                 let amount = "\(p.valueCents / 100)," + (p.valueCents % 100 < 10 ? "0" : "") + "\(p.valueCents % 100)"
-                return "<!doctype html><meta charset=utf-8><title>Fatura \(p.invoiceNumber)</title>"
-                    + "<h1>Fatura \(p.invoiceNumber) (asaas-fake)</h1><p>R$ \(amount) · \(p.billingType) · vence \(p.dueDate)"
-                    + " · status <b>\(p.status)</b></p><p>Nothing here is payable: drive it with POST /_fake/payments/\(p.id)/receive.</p>"
+                let escape = HTMLEscaping.escape
+                return "<!doctype html><meta charset=utf-8><title>Fatura \(escape(p.invoiceNumber))</title>"
+                    + "<h1>Fatura \(escape(p.invoiceNumber)) (asaas-fake)</h1><p>R$ \(amount) · \(escape(p.billingType)) · vence \(escape(p.dueDate))"
+                    + " · status <b>\(escape(p.status))</b></p><p>Nothing here is payable: drive it with POST /_fake/payments/\(escape(p.id))/receive.</p>"
             }
             guard let text else { return Self.errorResponse(.notFound("Cobrança")) }
             return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]),

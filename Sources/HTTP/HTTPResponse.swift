@@ -1,3 +1,5 @@
+import Support
+
 /// A response body: bytes known up front, or a stream written with chunked transfer-encoding.
 public enum HTTPBody: Sendable {
     case bytes([UInt8])
@@ -25,36 +27,14 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: .bytes(body))
     }
 
-    /// The server's error shape: `{"error":{"message":…,"code":…,"status":N}}`.
+    /// The server's error shape: `{"error":{"message":…,"code":…,"status":N}}`, strings encoded by `Support`'s JSON.
     public static func error(_ status: HTTPStatus, code: String, message: String) -> HTTPResponse {
         var body = #"{"error":{"message":"#
-        body += jsonString(message)
+        body += JSON.string(message).serializedString()
         body += #","code":"#
-        body += jsonString(code)
+        body += JSON.string(code).serializedString()
         body += #","status":\#(status.code)}}"#
         return .json(status, Array(body.utf8))
-    }
-
-    /// A minimal JSON string literal encoder (quotes, backslashes and control bytes escaped).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = Array("0123456789abcdef")
-                    out += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xf)])
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

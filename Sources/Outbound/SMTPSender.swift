@@ -92,15 +92,12 @@ public final class SMTPSender: Sendable {
     /// The bare address of `text` (`a@b` from `Name <a@b>`), checked so that it
     /// cannot smuggle SMTP commands or header lines.
     static func envelopeAddress(_ text: String) throws(OutboundError) -> String {
-        var address = Substring(text.trimmingCharacters(in: .whitespaces))
-        if let open = address.lastIndex(of: "<"), address.hasSuffix(">") {
-            address = address[address.index(after: open)..<address.index(before: address.endIndex)]
-        }
+        let address = Mailbox(text).address
         let bytes = Array(address.utf8)
         guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), at > 0, at < bytes.count - 1,
               !bytes.contains(where: { $0 <= 32 || $0 == 127 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") })
         else { throw .other(code: -1, message: "invalid e-mail address") }
-        return String(address)
+        return address
     }
 }
 

@@ -77,10 +77,17 @@ public final class Logger: Sendable {
     public func warning(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, message, fields) }
     public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields) }
 
-    /// Quotes a value when it contains spaces, quotes or control bytes.
+    /// A value as written after `key=`, so that every entry stays one line of unambiguous pairs.
+    ///
+    /// Non-empty printable ASCII without space, `"` or `=` is written bare; anything else is quoted,
+    /// with `"` and `\` backslash-escaped, LF, CR and tab as `\n` `\r` `\t`, other C0 controls and DEL
+    /// as `\xHH`, and the scalars a terminal or viewer could take for a line break or that do not
+    /// show — C1 controls (NEL), U+2028, U+2029 and format characters (bidirectional overrides,
+    /// U+0600, zero-width spaces) — as `\u{H…}`. Works on scalars, never `Character`s, since
+    /// `"\r\n"` and U+0600 + `"` are single `Character`s.
     static func quote(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.utf8.contains { $0 <= 32 || $0 == 34 || $0 == 61 || $0 == 127 }
-        guard needsQuotes else { return value }
+        let bare = !value.isEmpty && value.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != 34 && $0 != 61 }
+        guard !bare else { return value }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -91,12 +98,27 @@ public final class Logger: Sendable {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 32 || scalar.value == 127 {
-                    out += String(format: "\\x%02x", scalar.value)
+                    out += "\\x" + hexDigits(scalar.value, minimumWidth: 2)
+                } else if isInvisibleOrLineBreaking(scalar) {
+                    out += "\\u{" + hexDigits(scalar.value, minimumWidth: 1) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// C1 controls, line and paragraph separators, and format characters (Unicode category Cf).
+    private static func isInvisibleOrLineBreaking(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator, .format: true
+        default: false
+        }
+    }
+
+    private static func hexDigits(_ value: UInt32, minimumWidth: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, minimumWidth - digits.count)) + digits
     }
 }

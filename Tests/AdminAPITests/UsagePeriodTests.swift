@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import PropertyTestSupport
 import Support
 import Testing
 
@@ -192,17 +193,52 @@ import Testing
         #expect(lines.count == 26)
         #expect(csv.text.contains("\"{\"\"i\"\":"), "JSON metadata is one quoted CSV field with doubled quotes")
     }
-}
 
-/// A small deterministic PRNG (SplitMix64) so random tests reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
+    /// Issue 20: `"\r\n"` and U+0600 + `,` are single `Character`s, so a `Character` search for CR, LF
+    /// or `,` missed them: the first value started a new row with `=1+cmd…`, the second hid its commas
+    /// and gave an extra `=2+2` cell. Python's `csv` must read exactly the rows and cells logged, with
+    /// the text cells that start like formulas behind a `'` and the quantity still a number.
+    @Test func export_KeepsEveryValueInItsCell_AndNeutralisesFormulas() throws {
+        let server = try TestServer()
+        let tenant = try server.makeTenant("CSV Co")
+        let logged: [(resourceId: String, key: String, metadata: JSONObject, cells: (resourceId: String, key: String))] = [
+            ("conv-2\r\n=1+cmd|' /C calc'!A0", "k1", ["note": "plain"], ("conv-2\r\n=1+cmd|' /C calc'!A0", "k1")),
+            ("a\u{0600},=2+2\u{0600},x", "=HYPERLINK(\"https://evil.example\")", ["note": "-1+1\r\n@x"],
+             ("a\u{0600},=2+2\u{0600},x", "'=HYPERLINK(\"https://evil.example\")")),
+            ("\u{0600}=2+2", " @SUM(A1)", ["q": "\"\u{0600},"], ("'\u{0600}=2+2", "' @SUM(A1)")),
+            ("-1", "+\r\n", ["n": 1], ("'-1", "'+\r\n")),
+        ]
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 60).rounded(.down))  // inside the late window
+        let occurredAt = { (i: Int) in StoredTime.format(start.addingTimeInterval(Double(i))) }
+        let events: [JSON] = logged.enumerated().map { i, e in
+            ["resource_type": "message", "quantity": .int(Int64(i + 1)), "resource_id": .string(e.resourceId), "idempotency_key": .string(e.key),
+             "metadata": .object(e.metadata), "occurred_at": .string(occurredAt(i))]
+        }
+        let batch = try server.call("log_usage_batch", key: server.superKey, body: ["tenant_id": .string(tenant), "events": .array(events)])
+        #expect(batch.status == 201, "\(batch.text)")
+        let ids = batch.data["results"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        #expect(ids.count == logged.count)
+
+        let csv = try server.call("export_usage", key: server.superKey, query: ["tenant_id": tenant])
+        #expect(csv.status == 200)
+        var expected = [["id", "occurred_at", "resource_type", "quantity", "resource_id", "idempotency_key", "metadata"]]
+        for (i, e) in logged.enumerated().reversed() {  // newest first
+            expected.append([ids.count > i ? ids[i] : "?", occurredAt(i), "message", String(i + 1), e.cells.resourceId, e.cells.key,
+                             JSON.object(e.metadata).serializedString()])
+        }
+        let failures = try Self.csvOracle.failures([[csv.text, String(expected[0].count)] + expected.flatMap { $0 }])
+        #expect(failures.count == 0, "\(failures.first ?? "")")
     }
+
+    /// Python's `csv` over a whole export: its rows must be exactly the expected cells, given as
+    /// `width` followed by the cells of every row in order.
+    static let csvOracle = PythonOracle(script: PythonOracle.prelude + """
+        import csv, io
+
+        for text, width, *cells in cases():
+            width = int(width)
+            expected = [cells[i:i + width] for i in range(0, len(cells), width)]
+            rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+            print("ok" if rows == expected else "fail " + ascii(rows)[:600])
+        """)
 }

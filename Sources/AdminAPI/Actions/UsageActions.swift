@@ -84,13 +84,9 @@ enum UsageActions {
                 var headers = HTTPHeaders([("Content-Type", "text/csv; charset=utf-8"), ("Cache-Control", "no-store")])
                 headers.add("Content-Disposition", "attachment; filename=\"usage-\(tenant).csv\"")
                 return .response(HTTPResponse(status: .ok, headers: headers, body: .stream { write in
-                    var buffer = Array("id,occurred_at,resource_type,quantity,resource_id,idempotency_key,metadata\r\n".utf8)
+                    var buffer = CSVField.record(exportColumns.map(CSVField.text))
                     try usage.forEachEvent(tenantId: tenant, filter) { e in
-                        let fields = [e.id, StoredTime.format(Date(timeIntervalSince1970: Double(e.occurredAt) / 1000)), e.resourceType.rawValue,
-                                      String(e.quantity), e.resourceId ?? "", e.idempotencyKey ?? "",
-                                      e.metadata.map { JSON.object($0).serializedString() } ?? ""]
-                        buffer.append(contentsOf: fields.map(CSV.field).joined(separator: ",").utf8)
-                        buffer.append(contentsOf: [13, 10])
+                        buffer += CSVField.record(exportRecord(e))
                         if buffer.count >= 32 * 1024 {
                             try write(buffer)
                             buffer.removeAll(keepingCapacity: true)
@@ -127,6 +123,17 @@ enum UsageActions {
                 return .ok(["tenant_id": JSON(r.tenantId), "deleted": .int(Int64(deleted))])
             },
         ]
+    }
+
+    /// The header of `export_usage`'s CSV (docs/ADMIN_API.md).
+    static let exportColumns = ["id", "occurred_at", "resource_type", "quantity", "resource_id", "idempotency_key", "metadata"]
+
+    /// One event as `export_usage` writes it: `quantity` a number field, everything else text fields
+    /// (neutralised against formulas and quoted as `CSVField.text` says).
+    static func exportRecord(_ e: UsageEvent) -> [CSVField] {
+        [.text(e.id), .text(StoredTime.format(Date(timeIntervalSince1970: Double(e.occurredAt) / 1000))), .text(e.resourceType.rawValue),
+         .number(e.quantity), .text(e.resourceId ?? ""), .text(e.idempotencyKey ?? ""),
+         .text(e.metadata.map { JSON.object($0).serializedString() } ?? "")]
     }
 
     /// Runs an ingestion and counts a hard-quota refusal for `/metrics`.
@@ -190,17 +197,5 @@ enum UsageActions {
             throw APIError.validation("cursor", "is not a cursor returned by this server")
         }
         return (at, String(parts[1]))
-    }
-}
-
-/// RFC 4180 fields, with a leading quote on cells a spreadsheet would run as formulas.
-enum CSV {
-    static func field(_ value: String) -> String {
-        var v = value
-        if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { v = "'" + v }
-        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return v
     }
 }

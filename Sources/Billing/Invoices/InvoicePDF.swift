@@ -82,7 +82,7 @@ public enum InvoicePDF {
         // MARK: Text
 
         func encode(_ s: String, _ font: HaruDocument.Font) -> [UInt8] {
-            font.unicode ? TextEncoding.utf8(s) : TextEncoding.cp1252(s)
+            font.unicode ? PDFTextEncoding.utf8(s) : PDFTextEncoding.cp1252(s)
         }
 
         func width(_ s: String, _ font: HaruDocument.Font, _ size: Double) throws -> Double {
@@ -97,10 +97,11 @@ public enum InvoicePDF {
         }
 
         /// Greedy word wrap to `maxWidth`; a word longer than a line is cut between characters.
-        /// Widths add up (libharu applies no kerning), so each word is measured once.
+        /// Widths add up (libharu applies no kerning), so each word is measured once. This is layout,
+        /// not encoding: cutting between `Character`s keeps a letter and its marks on one line.
         func wrap(_ text: String, maxWidth: Double, _ font: HaruDocument.Font, _ size: Double) throws -> [String] {
             var lines: [String] = []
-            for paragraph in TextEncoding.clean(text).split(separator: "\n", omittingEmptySubsequences: false) {
+            for paragraph in PDFTextEncoding.clean(text).split(separator: "\n", omittingEmptySubsequences: false) {
                 let space = try width(" ", font, size)
                 var line = "", lineWidth = 0.0
                 for word in paragraph.split(separator: " ") {
@@ -268,71 +269,6 @@ public enum InvoicePDF {
             y -= 2
         }
     }
-}
-
-/// Turning Swift strings into the bytes `HPDF_Page_ShowText` expects.
-enum TextEncoding {
-    /// Control characters become spaces (tabs too); line breaks become `\n`; NUL would end the C string.
-    static func clean(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        var previous: Unicode.Scalar?
-        for u in s.unicodeScalars {
-            switch u {
-            case "\r": out.append("\n")
-            case "\n": if previous != "\r" { out.append("\n") }
-            case _ where u.properties.generalCategory == .control || u.properties.generalCategory == .format
-                || u.properties.generalCategory == .lineSeparator || u.properties.generalCategory == .paragraphSeparator:
-                out.append(" ")
-            default: out.append(u)
-            }
-            previous = u
-        }
-        return String(out)
-    }
-
-    /// UTF-8 for the TrueType font. libharu's UTF-8 encoder reads the Basic Multilingual Plane only,
-    /// so scalars above U+FFFF (emoji, rare CJK) print as `?`. Glyphs DejaVu lacks show as empty boxes.
-    static func utf8(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        for u in clean(s).unicodeScalars where u != "\n" {
-            if u.value > 0xFFFF { out.append(UInt8(ascii: "?")) } else { out.append(contentsOf: String(u).utf8) }
-        }
-        return out
-    }
-
-    /// CP1252 (WinAnsiEncoding) for the base-14 fonts: Latin-1 and the 0x80–0x9F extras directly;
-    /// each run of other characters transliterated by ICU (`Łódź` → `Lodz`, `Услуги` → `Uslugi`);
-    /// what still does not fit is `?`.
-    static func cp1252(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var run = ""
-        func flush() {
-            guard !run.isEmpty else { return }
-            let latin = run.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? run
-            for c in latin { out.append(byte(c) ?? UInt8(ascii: "?")) }
-            run = ""
-        }
-        for c in clean(s) where c != "\n" {
-            if let b = byte(c) { flush(); out.append(b) } else { run.append(c) }
-        }
-        flush()
-        return out
-    }
-
-    private static func byte(_ c: Character) -> UInt8? {
-        guard c.unicodeScalars.count == 1, let u = c.unicodeScalars.first else { return nil }
-        switch u.value {
-        case 0x20...0x7E, 0xA0...0xFF: return UInt8(u.value)
-        default: return windows1252Extras[u.value]
-        }
-    }
-
-    private static let windows1252Extras: [UInt32: UInt8] = [
-        0x20AC: 0x80, 0x201A: 0x82, 0x0192: 0x83, 0x201E: 0x84, 0x2026: 0x85, 0x2020: 0x86, 0x2021: 0x87,
-        0x02C6: 0x88, 0x2030: 0x89, 0x0160: 0x8A, 0x2039: 0x8B, 0x0152: 0x8C, 0x017D: 0x8E, 0x2018: 0x91,
-        0x2019: 0x92, 0x201C: 0x93, 0x201D: 0x94, 0x2022: 0x95, 0x2013: 0x96, 0x2014: 0x97, 0x02DC: 0x98,
-        0x2122: 0x99, 0x0161: 0x9A, 0x203A: 0x9B, 0x0153: 0x9C, 0x017E: 0x9E, 0x0178: 0x9F,
-    ]
 }
 
 extension InvoiceService {

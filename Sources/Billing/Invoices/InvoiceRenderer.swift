@@ -1,10 +1,12 @@
 import Foundation
 import Support
 
-/// Printable HTML of an invoice. Every value from the database is escaped: names, notes and
-/// line descriptions come from clients and must not become markup.
+/// Printable HTML of an invoice. Every value from the database goes through `HTMLEscaping.escape`:
+/// names, notes and line descriptions come from clients and must not become markup.
 public enum InvoiceRenderer {
+    /// The invoice as one self-contained page (inline style, no scripts), every stored value escaped.
     public static func html(_ i: Invoice, tenant: Tenant) -> String {
+        let escape = HTMLEscaping.escape
         let money = { (cents: Int64) in "\(escape(i.currency)) \(Money.format(cents))" }
         var rows = ""
         for line in i.lines {
@@ -53,22 +55,5 @@ public enum InvoiceRenderer {
         frac = String(repeating: "0", count: 6 - frac.count) + frac
         while frac.count > 2, frac.hasSuffix("0") { frac.removeLast() }
         return "\(sign)\(m / 1_000_000).\(frac)"
-    }
-
-    /// HTML text and attribute escaping.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -13,7 +13,8 @@ import Support
 ///
 /// Invariants: no 5xx except 501 and the 503s of features this server has switched off; a 400 is either
 /// `validation_failed` naming its field or one of the request-level codes; every JSON body parses, errors
-/// carry `error.code` and the matching `error.status`, successes carry `data`.
+/// carry `error.code` and the matching `error.status`, successes carry `data`; every CSV body satisfies
+/// `CSVExportInvariant`.
 final class AdminAPIFuzzHarness: @unchecked Sendable {
     /// The one instance of the process (libFuzzer calls the target on one thread).
     static let shared: AdminAPIFuzzHarness = {
@@ -82,6 +83,7 @@ final class AdminAPIFuzzHarness: @unchecked Sendable {
                 """)
         }
         let contentType = response.headers["Content-Type"] ?? ""
+        if contentType.hasPrefix("text/csv"), let why = CSVExportInvariant.violation(body) { fail(why) }
         guard contentType.hasPrefix("application/json") else {
             if status >= 300 { fail("an error answered with \(contentType)") }
             return
