@@ -8,7 +8,7 @@ RUN_PACKAGES := libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libhpdf
 # Extra Debian packages the tests need (postgresql-15: the throwaway clusters of Tests/pg/cluster.sh).
 TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 postgresql-15 curl poppler-utils
 
-.PHONY: run build release test deps test-deps fuzz soak clean
+.PHONY: run build release test test-suites deps test-deps fuzz soak clean
 
 ## Install only the Debian packages that are missing.
 define apt_install
@@ -36,12 +36,18 @@ run: release
 ## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
 ## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
 ## short fuzzing run of the HTTP and JSON parsers with a replay of the actions and Asaas webhook fuzz corpora.
+## A throwaway PostgreSQL cluster (Tests/pg/with_cluster.sh) runs for the whole suite: the schema parity check.
 ## Every server it starts logs at debug level into BILLING_TEST_LOG_DIR; Tests/logscan.py then fails the run
 ## on any secret in those lines (docs/SECURITY.md, "Secrets never logged").
 test: export BILLING_TEST_LOG_DIR := $(CURDIR)/test-output/logs
 test: test-deps
 	rm -rf "$$BILLING_TEST_LOG_DIR" && mkdir -p "$$BILLING_TEST_LOG_DIR"
 	$(SWIFT) build --build-tests
+	Tests/pg/with_cluster.sh $(MAKE) --no-print-directory test-suites
+
+## The suites of `make test`, run inside Tests/pg/with_cluster.sh (BILLING_TEST_DATABASE_URL is set).
+test-suites:
+	python3 Tests/pg/schema_parity.py "$$BILLING_TEST_DATABASE_URL"
 	$(SWIFT) test --skip-build
 	python3 Tests/fault/crash_test.py --rounds 5
 	python3 Tests/fault/crash_webhooks.py --rounds 5 --invoices 60

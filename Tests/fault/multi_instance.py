@@ -388,7 +388,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="multi-instance-")
     own_cluster = None
     if not args.url:
-        own_cluster = os.path.join(workdir, "pg")
+        own_cluster = tempfile.mkdtemp(prefix="multi-instance-pg-")  # handed to the postgres user as it is (cluster.sh)
         args.url = subprocess.run([CLUSTER, "start", own_cluster], check=True, capture_output=True, text=True).stdout.strip()
         args.cluster_dir = own_cluster
     try:
