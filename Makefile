@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SWIFT ?= swift
 
 # Debian packages the product needs to build and run.
-RUN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev libhpdf-dev fonts-dejavu-core
+RUN_PACKAGES := libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libhpdf-dev fonts-dejavu-core
 # Extra Debian packages the tests need.
 TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 curl poppler-utils
 
