@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         // C libraries of the system, reached through module maps (see each shim.h).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "Support", dependencies: ["CSystemLinux"], swiftSettings: swiftSettings),
         .target(name: "Sockets", dependencies: ["CSystemLinux", "Support"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["Sockets", "Support"], swiftSettings: swiftSettings),
-        .target(name: "Storage", dependencies: ["CSQLite", "CCrypto", "Support"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres", "CCrypto", "Support"], swiftSettings: swiftSettings),
         .target(name: "Billing", dependencies: ["Storage", "CCrypto", "CHaru", "Support"], swiftSettings: swiftSettings),
         .target(name: "Outbound", dependencies: ["CCurl", "Support"], swiftSettings: swiftSettings),
         .target(name: "Asaas", dependencies: ["Outbound", "Support"], swiftSettings: swiftSettings),

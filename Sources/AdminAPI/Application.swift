@@ -7,7 +7,12 @@ import Support
 /// Everything the server needs to start, already validated by the executable's configuration reader.
 public struct ApplicationSettings: Sendable {
     public var http = HTTPServerConfiguration()
+    /// The SQLite file, used when `databaseURL` is nil (`DATABASE_PATH`).
     public var databasePath = "./data/billing.sqlite"
+    /// A `postgres://` URL selecting PostgreSQL instead of SQLite (`DATABASE_URL`); validated by the reader of the configuration.
+    public var databaseURL: String?
+    /// Pool size and timeouts of the database (`DATABASE_READERS`, `DATABASE_*_TIMEOUT_SECONDS`).
+    public var database = DatabaseConfiguration()
     public var migrationsDirectory = "./migrations"
     public var publicDirectory = "./public"
     public var billing = BillingSettings()
@@ -24,6 +29,35 @@ public struct ApplicationSettings: Sendable {
     public var runsBackgroundTasks = true
 
     public init() {}
+
+    /// The database these settings name, for logs: the SQLite path or the PostgreSQL URL with its password masked.
+    public var databaseDescription: String {
+        guard let databaseURL else { return databasePath }
+        return (try? PostgresURL(databaseURL).redacted) ?? "DATABASE_URL (unparsable)"
+    }
+
+    /// Opens the configured database: PostgreSQL when `databaseURL` is set (no file is created), else
+    /// the SQLite file at `databasePath` (its directory created). A PostgreSQL failure is reported as
+    /// `DatabaseStartupError` naming `DATABASE_URL`, without the password.
+    public func openDatabase() throws -> Database {
+        if let databaseURL {
+            do {
+                return try Database(postgresURL: databaseURL, configuration: database)
+            } catch {
+                throw DatabaseStartupError(key: "DATABASE_URL", underlying: error)
+            }
+        }
+        let directory = (databasePath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        return try Database(path: databasePath, configuration: database)
+    }
+}
+
+/// The configured database could not be opened at startup; names the setting to fix.
+public struct DatabaseStartupError: Error, CustomStringConvertible {
+    public let key: String
+    public let underlying: any Error
+    public var description: String { "\(key): \(underlying)" }
 }
 
 /// The wired server: database (migrated), services, action table, routes, HTTP server.
@@ -38,9 +72,7 @@ public final class Application: Sendable {
     let runsBackgroundTasks: Bool
 
     public init(settings: ApplicationSettings, logger: Logger, clock: any WallClock = SystemClock()) throws {
-        let directory = (settings.databasePath as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let database = try Database(path: settings.databasePath)
+        let database = try settings.openDatabase()
         let applied = try database.migrate(directory: settings.migrationsDirectory)
         for m in applied { logger.info("migration applied", ["version": String(m.version), "name": m.name]) }
 

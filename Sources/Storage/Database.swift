@@ -70,7 +70,9 @@ public final class Database: Sendable {
     /// Units submitted while the writer is busy are grouped: up to `maxBatchUnits` share one
     /// transaction and one fsync, each inside its own SAVEPOINT, so a throwing unit rolls back
     /// alone and only its caller sees the error. If the COMMIT itself fails, every unit of the
-    /// batch gets that error.
+    /// batch gets that error. (On PostgreSQL a COMMIT that fails because the connection dropped,
+    /// `isUnavailable`, may still have committed on the server — the outcome is unknown, as with any
+    /// client–server database; units whose repetition matters should carry an idempotency key.)
     ///
     /// - Important: `work` must not call `write` (the writer would wait for itself; this traps),
     ///   nor issue BEGIN/COMMIT/ROLLBACK (use `conn.savepoint`). A `read` inside `work` does not

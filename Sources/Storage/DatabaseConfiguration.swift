@@ -1,6 +1,6 @@
 /// Tuning for a `Database`; the defaults suit the billing server's workload.
 public struct DatabaseConfiguration: Sendable {
-    /// Pooled read-only connections; `read` blocks when all are in use.
+    /// Pooled read-only connections (SQLite files or PostgreSQL sessions); `read` blocks when all are in use.
     public var readerCount = 4
     /// How long a connection waits on a lock before SQLITE_BUSY (`sqlite3_busy_timeout`).
     public var busyTimeoutMilliseconds = 5000
@@ -18,6 +18,25 @@ public struct DatabaseConfiguration: Sendable {
     /// `Connection.checkpointIfLarge`. The WAL is looked at every `walCheckEveryBatches` batches.
     public var walLimitPages: Int32 = 16384
     public var walCheckEveryBatches = 64
+
+    // PostgreSQL (`Database(postgresURL:)`); a parameter of the URL itself wins over these.
+
+    /// Seconds libpq waits to establish a connection (`connect_timeout`, at least 2).
+    public var connectTimeoutSeconds = 5
+    /// Longest a statement may run before the server cancels it (`statement_timeout`); 0 disables it.
+    /// Migrations run without it.
+    public var statementTimeoutMilliseconds = 30_000
+    /// Shown in `pg_stat_activity`.
+    public var applicationName = "billing-server"
+    /// Isolation of the writer's group-commit transactions.
+    public var writeIsolation = WriteIsolation.readCommitted
+
+    /// PostgreSQL isolation levels for `write` transactions (SQLite's writer is serial by construction).
+    public enum WriteIsolation: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case serializable = "SERIALIZABLE"
+    }
 
     public init() {}
 }

@@ -20,7 +20,8 @@ enum CommandLineInterface {
           create-api-key --role ROLE [--tenant TENANT_ID] [--name NAME]
                                               Create an API key and print it once (roles: viewer, admin, super-admin)
           \(JobsCommand.usage)
-          backup PATH                         Copy the database to PATH with SQLite's online backup API
+          backup PATH                         Copy the SQLite database to PATH with SQLite's online backup API
+                                              (with DATABASE_URL, use pg_dump or PITR instead)
           \(ImportCommand.usage)
           --help, -h                          Show this help
           --version                           Print the version
@@ -93,18 +94,16 @@ enum CommandLineInterface {
             app.shutdown()
         }
         logger.info("listening", ["host": configuration.application.http.host, "port": String(app.port),
-                                  "database": configuration.application.databasePath, "version": BillingServerVersion.current])
+                                  "database": configuration.application.databaseDescription, "version": BillingServerVersion.current])
         say("billing-server listening on http://\(configuration.application.http.host):\(app.port)/ (dashboard at /admin/)")
         app.run()
         logger.info("stopped")
         return 0
     }
 
+    /// The configured database (PostgreSQL with `DATABASE_URL`, else the SQLite file), not yet migrated.
     static func openDatabase(_ configuration: Configuration) throws -> Database {
-        let path = configuration.application.databasePath
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        return try Database(path: path)
+        try configuration.application.openDatabase()
     }
 
     static func migrate(_ configuration: Configuration) -> Int32 {
@@ -159,6 +158,14 @@ enum CommandLineInterface {
     }
 
     static func backup(_ configuration: Configuration, to path: String) -> Int32 {
+        if configuration.application.databaseURL != nil {
+            FileHandle.standardError.write(Data("""
+                backup failed: DATABASE_URL selects PostgreSQL, which this command does not copy; use pg_dump for a \
+                logical copy, or base backups with WAL archiving (pg_basebackup) for point-in-time recovery
+
+                """.utf8))
+            return 1
+        }
         do {
             let db = try openDatabase(configuration)
             defer { db.close() }

@@ -2,6 +2,7 @@ import AdminAPI
 import Billing
 import Foundation
 import HTTP
+import Storage
 import Support
 
 /// Every configuration key the server reads, validated into typed settings (see .env.example).
@@ -39,6 +40,17 @@ struct Configuration {
             }
         }
         app.databasePath = env.string("DATABASE_PATH", default: "./data/billing.sqlite")
+        if let url = env.string("DATABASE_URL") {
+            do {
+                _ = try PostgresURL(url)
+            } catch let e as PostgresURLError {
+                throw ConfigurationError(key: "DATABASE_URL", reason: "is not a valid PostgreSQL URL: \(e.reason) (expected postgres://user:password@host:5432/database)")
+            }
+            app.databaseURL = url
+        }
+        app.database.readerCount = try env.int("DATABASE_READERS", default: 4, in: 1...64)
+        app.database.connectTimeoutSeconds = try env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 2...300)
+        app.database.statementTimeoutMilliseconds = try env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default: 30, in: 0...86400) * 1000
         app.migrationsDirectory = env.string("MIGRATIONS_DIR") ?? Self.bundledDirectory("migrations")
         app.publicDirectory = env.string("PUBLIC_DIR") ?? Self.bundledDirectory("public")
         app.metricsToken = env.string("METRICS_TOKEN")

@@ -45,7 +45,9 @@ enum ImportCommand {
             do {
                 let source = URL(fileURLWithPath: path).standardizedFileURL.path
                 let target = URL(fileURLWithPath: configuration.application.databasePath).standardizedFileURL.path
-                guard source != target else { return CommandLineInterface.usageError("PATH is the server's own database") }
+                guard configuration.application.databaseURL != nil || source != target else {
+                    return CommandLineInterface.usageError("PATH is the server's own database")
+                }
                 let db = try CommandLineInterface.openDatabase(configuration)
                 defer { db.close() }
                 _ = try db.migrate(directory: configuration.application.migrationsDirectory)

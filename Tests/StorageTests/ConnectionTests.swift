@@ -45,9 +45,9 @@ struct ConnectionTests {
         #expect(r[1] == .text("x") && r[99] == .null)
     }
 
-    @Test func scalarAndQueryOne_ReturnNull_WhenNoRow() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func scalarAndQueryOne_ReturnNull_WhenNoRow(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         let (value, row) = try db.read { conn in
             (try conn.scalar("SELECT n FROM items"), try conn.queryOne("SELECT n FROM items"))
         }
@@ -55,9 +55,9 @@ struct ConnectionTests {
         #expect(row == nil)
     }
 
-    @Test func error_CarriesMessageAndSQL_ButNotArguments() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func error_CarriesMessageAndSQL_ButNotArguments(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         do {
             _ = try db.read { try $0.query("SELEC 1") }
             Issue.record("expected a syntax error")
@@ -73,41 +73,45 @@ struct ConnectionTests {
         } catch let e as DatabaseError {
             #expect(e.isUniqueViolation && e.isConstraintViolation && !e.isForeignKeyViolation)
             #expect(ResultCode.constraint ~= e.resultCode)
-            #expect(e.message.contains("UNIQUE constraint failed: items.name"))
+            #expect(e.message.contains(backend == .sqlite ? "UNIQUE constraint failed: items.name" : "unique constraint \"items_name_key\""))
             #expect(e.sql == "INSERT INTO items (name) VALUES (?)")
             #expect(!e.description.contains("secret-token-123"))
         }
     }
 
-    @Test func run_Throws_OnArgumentCountMismatchOrSeveralStatements() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func run_Throws_OnArgumentCountMismatchOrSeveralStatements(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         #expect(throws: DatabaseError.self) { try db.write { try $0.run("INSERT INTO items (name) VALUES (?)") } }
         #expect(throws: DatabaseError.self) { try db.write { try $0.run("SELECT 1; SELECT 2") } }
         try db.write { try $0.run("SELECT 1; -- trailing comment is fine\n") }
     }
 
-    @Test func execute_NamesTheFailingStatement_InAScript() throws {
-        let dir = TempDirectory()
-        let db = try Database(path: dir.file("t.sqlite"))
+    @Test(arguments: TestBackend.available) func execute_NamesTheFailingStatement_InAScript(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend, items: false)
+        let db = t.db
         do {
-            try db.write { try $0.execute("CREATE TABLE a (x);\n INSERT INTO nope VALUES (1);\n CREATE TABLE b (y)") }
+            try db.write { try $0.execute("CREATE TABLE a (x INTEGER);\n INSERT INTO nope VALUES (1);\n CREATE TABLE b (y INTEGER)") }
             Issue.record("expected failure")
         } catch let e as DatabaseError {
             #expect(e.sql == "INSERT INTO nope VALUES (1);")
-            #expect(e.message.contains("no such table: nope"))
+            #expect(e.message.contains(backend == .sqlite ? "no such table: nope" : "relation \"nope\" does not exist"))
         }
         // The failing unit rolled back alone: table a was not kept.
-        #expect(try db.read { try $0.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'a'") } == 0)
+        let exists = backend == .sqlite ? "SELECT count(*) FROM sqlite_master WHERE name = 'a'" : "SELECT count(*) FROM pg_tables WHERE tablename = 'a'"
+        #expect(try db.read { try $0.scalar(exists) } == 0)
     }
 
-    @Test func statementCache_ReusesPreparedStatement_ForSameSQL() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func statementCache_ReusesPreparedStatement_ForSameSQL(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
+        @Sendable func prepareCount(_ conn: Connection) -> Int {
+            (conn as? SQLiteConnection)?.prepareCount ?? (conn as! PostgresConnection).prepareCount
+        }
         let prepared = try db.write { conn -> Int in
-            let before = (conn as! SQLiteConnection).prepareCount
+            let before = prepareCount(conn)
             for i in 0..<50 { try conn.run("INSERT INTO items (n) VALUES (?)", [SQLValue(i)]) }
-            return (conn as! SQLiteConnection).prepareCount - before
+            return prepareCount(conn) - before
         }
         #expect(prepared == 1)
         // Nested use of the same SQL while it is being stepped gets its own statement.
@@ -121,10 +125,10 @@ struct ConnectionTests {
         #expect(pairs == 9)
     }
 
-    @Test func savepoint_RollsBackOnlyItsBody_WhenItThrows() throws {
+    @Test(arguments: TestBackend.available) func savepoint_RollsBackOnlyItsBody_WhenItThrows(_ backend: TestBackend) throws {
         struct Boom: Error {}
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+        let t = try TestDatabase(backend)
+        let db = t.db
         try db.write { conn in
             try conn.run("INSERT INTO items (name) VALUES ('kept')")
             _ = try? conn.savepoint {
@@ -135,7 +139,7 @@ struct ConnectionTests {
         }
         let names = try db.read { try $0.query("SELECT name FROM items ORDER BY id").compactMap { $0.string("name") } }
         #expect(names == ["kept", "nested"])
-        #expect(try db.write { ($0 as! SQLiteConnection).lastInsertRowID } == 2)
+        if backend == .sqlite { #expect(try db.write { ($0 as! SQLiteConnection).lastInsertRowID } == 2) }
     }
 
     @Test func pragmas_AreOn_ForWriterAndReaders() throws {
@@ -151,10 +155,10 @@ struct ConnectionTests {
         #expect(throws: DatabaseError.self) { try db.read { try $0.run("INSERT INTO items (name) VALUES ('x')") } }
     }
 
-    @Test func foreignKeys_AreEnforced() throws {
-        let dir = TempDirectory()
-        let db = try Database(path: dir.file("t.sqlite"))
-        try db.write { try $0.execute("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))") }
+    @Test(arguments: TestBackend.available) func foreignKeys_AreEnforced(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend, items: false)
+        let db = t.db
+        try db.write { try $0.execute("CREATE TABLE p (id BIGINT PRIMARY KEY); CREATE TABLE c (p BIGINT REFERENCES p(id))") }
         do {
             try db.write { try $0.run("INSERT INTO c (p) VALUES (42)") }
             Issue.record("expected a foreign key violation")

@@ -4,14 +4,14 @@ import Testing
 
 struct MigrationTests {
     /// A migrations directory inside `dir` holding `files` (name → SQL).
-    private func makeMigrations(_ dir: TempDirectory, _ files: [String: String]) throws -> String {
+    func makeMigrations(_ dir: TempDirectory, _ files: [String: String]) throws -> String {
         let path = dir.file("migrations")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for (name, sql) in files { try sql.write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
         return path
     }
 
-    private let basic = [
+    let basic = [
         "001_create_tenants.sql": "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL);",
         "002_create_users.sql": """
             CREATE TABLE users (id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE);
@@ -133,5 +133,16 @@ struct MigrationTests {
         let dup = try makeMigrations(dir2, ["001_a.sql": "SELECT 1;", "1_b.sql": "SELECT 2;"])
         #expect(throws: MigrationError.self) { try db.migrate(directory: dup) }
         #expect(try db.appliedMigrations().isEmpty)
+    }
+}
+
+extension MigrationTests {
+    @Test func migrate_OnSQLite_IgnoresThePostgresSubdirectory() throws {
+        let dir = TempDirectory()
+        let path = try makeMigrations(dir, basic)
+        try FileManager.default.createDirectory(atPath: path + "/postgres", withIntermediateDirectories: true)
+        try "CREATE TABLE pg_only (id BIGSERIAL);".write(toFile: path + "/postgres/003_pg_only.sql", atomically: true, encoding: .utf8)
+        let db = try Database(path: dir.file("m.sqlite"))
+        #expect(try db.migrate(directory: path).map(\.version) == [1, 2])
     }
 }

@@ -7,16 +7,16 @@ import Testing
 struct TransactionStateTests {
     final class Counter { var value = 0 }
 
-    @Test func commitHook_WritesMergedStateOnce_PerTransaction() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
-        try db.write { try $0.run("CREATE TABLE totals (k TEXT PRIMARY KEY, n INTEGER NOT NULL)") }
+    @Test(arguments: TestBackend.available) func commitHook_WritesMergedStateOnce_PerTransaction(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
+        try db.write { try $0.run("CREATE TABLE totals (k TEXT PRIMARY KEY, n BIGINT NOT NULL)") }
         onThreads(16) { _ in
             for _ in 0..<50 {
                 _ = try? db.write { conn in
                     let counter = conn.transactionValue("test.counter") { Counter() }
                     conn.beforeCommit("test.counter") { c in
-                        try c.run("INSERT INTO totals (k, n) VALUES ('x', ?) ON CONFLICT (k) DO UPDATE SET n = n + excluded.n", [SQLValue(counter.value)])
+                        try c.run("INSERT INTO totals (k, n) VALUES ('x', ?) ON CONFLICT (k) DO UPDATE SET n = totals.n + excluded.n", [SQLValue(counter.value)])
                     }
                     counter.value += 1
                 }
@@ -29,19 +29,19 @@ struct TransactionStateTests {
         db.close()
     }
 
-    @Test func transactionState_IsClearedBetweenTransactions() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func transactionState_IsClearedBetweenTransactions(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         try db.write { conn in _ = conn.transactionValue("k") { Counter() }.value += 5 }
         let seen = try db.write { conn in conn.existingTransactionValue("k", as: Counter.self)?.value ?? -1 }
         #expect(seen == -1)
         db.close()
     }
 
-    @Test func failingHook_FailsTheWholeBatch_AndWritesNothing() throws {
+    @Test(arguments: TestBackend.available) func failingHook_FailsTheWholeBatch_AndWritesNothing(_ backend: TestBackend) throws {
         struct HookFailure: Error {}
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+        let t = try TestDatabase(backend)
+        let db = t.db
         #expect(throws: HookFailure.self) {
             try db.write { conn in
                 try conn.run("INSERT INTO items (name) VALUES ('doomed')")

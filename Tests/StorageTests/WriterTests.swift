@@ -3,12 +3,13 @@ import Storage
 import Synchronization
 import Testing
 
+/// The group-commit writer and the reader pool, on each backend (PostgreSQL when BILLING_TEST_DATABASE_URL is set).
 struct WriterTests {
-    @Test func groupCommit_KeepsEveryWrite_FromManyThreads() throws {
-        let dir = TempDirectory()
+    @Test(arguments: TestBackend.available) func groupCommit_KeepsEveryWrite_FromManyThreads(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
         let errors = ErrorLog()
         do {
-            let db = try Database.makeWithItems(in: dir)
+            let db = t.db
             onThreads(32) { t in
                 for i in 0..<200 {
                     do {
@@ -27,14 +28,15 @@ struct WriterTests {
             db.close()
         }
         #expect(errors.all.isEmpty)
-        // Durable: a fresh open of the file sees every row.
-        let reopened = try Database(path: dir.file("test.sqlite"))
+        // Durable: a fresh open sees every row.
+        let reopened = try t.reopen()
         #expect(try reopened.count() == 6400)
+        reopened.close()
     }
 
-    @Test func failingUnit_RollsBackAlone_InsideABatch() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func failingUnit_RollsBackAlone_InsideABatch(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         try db.write { try $0.run("INSERT INTO items (name) VALUES ('taken')") }
         let before = db.writerStatistics
         let queuedBehind = 8
@@ -78,13 +80,12 @@ struct WriterTests {
         #expect(try db.read { try $0.scalar("SELECT n FROM items WHERE name = 'taken'") } == .null)
     }
 
-    @Test func write_ReturnsValue_AndRethrowsCallerError() throws {
+    @Test(arguments: TestBackend.available) func write_ReturnsValue_AndRethrowsCallerError(_ backend: TestBackend) throws {
         struct Refused: Error, Equatable {}
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+        let t = try TestDatabase(backend)
+        let db = t.db
         let id = try db.write { conn -> Int64 in
-            try conn.run("INSERT INTO items (name) VALUES ('a')")
-            return (conn as! SQLiteConnection).lastInsertRowID
+            try conn.scalar("INSERT INTO items (name) VALUES ('a') RETURNING id").int64Value ?? -1
         }
         #expect(id == 1)
         #expect(throws: Refused.self) {
@@ -96,20 +97,20 @@ struct WriterTests {
         #expect(try db.count() == 1)
     }
 
-    @Test func read_SeesCommittedWrite_Immediately() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func read_SeesCommittedWrite_Immediately(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         for i in 1...100 {
             try db.write { try $0.run("INSERT INTO items (n) VALUES (?)", [SQLValue(i)]) }
             #expect(try db.count() == Int64(i))
         }
     }
 
-    @Test func reads_RunConcurrently_DuringWrites() throws {
-        let dir = TempDirectory()
+    @Test(arguments: TestBackend.available) func reads_RunConcurrently_DuringWrites(_ backend: TestBackend) throws {
         var config = DatabaseConfiguration()
         config.readerCount = 4
-        let db = try Database.makeWithItems(in: dir, configuration: config)
+        let t = try TestDatabase(backend, configuration: config)
+        let db = t.db
         let errors = ErrorLog()
         let done = Atomic<Bool>(false)
         let readsDone = Atomic<Int>(0)
@@ -149,30 +150,31 @@ struct WriterTests {
         #expect(try db.count() == 600)
     }
 
-    @Test func nestedRead_OnSameThread_ReusesConnection() throws {
-        let dir = TempDirectory()
+    @Test(arguments: TestBackend.available) func nestedRead_OnSameThread_ReusesConnection(_ backend: TestBackend) throws {
         var config = DatabaseConfiguration()
         config.readerCount = 1
-        let db = try Database.makeWithItems(in: dir, configuration: config)
+        let t = try TestDatabase(backend, configuration: config)
+        let db = t.db
         let n = try db.read { _ in try db.read { try $0.scalar("SELECT 7") } }
         #expect(n == 7)
     }
 
-    @Test func writeWithoutTransaction_RunsStatementsThatRefuseATransaction() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func writeWithoutTransaction_RunsStatementsThatRefuseATransaction(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         try db.write { try $0.run("INSERT INTO items (name) VALUES ('a')") }
         try db.writeWithoutTransaction { conn in
+            #expect(!conn.isInTransaction)
             try conn.execute("VACUUM")
-            try conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if conn.dialect == .sqlite { try conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         #expect(try db.count() == 1)
         #expect(throws: DatabaseError.self) { try db.write { try $0.execute("VACUUM") } }
     }
 
-    @Test func close_DrainsQueuedWrites_ThenRefusesNewOnes() throws {
-        let dir = TempDirectory()
-        let db = try Database.makeWithItems(in: dir)
+    @Test(arguments: TestBackend.available) func close_DrainsQueuedWrites_ThenRefusesNewOnes(_ backend: TestBackend) throws {
+        let t = try TestDatabase(backend)
+        let db = t.db
         let errors = ErrorLog()
         onThreads(8) { t in
             do { try db.write { try $0.run("INSERT INTO items (n) VALUES (?)", [SQLValue(t)]) } } catch { errors.record(error) }
@@ -182,7 +184,9 @@ struct WriterTests {
         #expect(errors.all.isEmpty)
         #expect(throws: DatabaseError.self) { try db.write { _ in 1 } }
         #expect(throws: DatabaseError.self) { try db.read { _ in 1 } }
-        #expect(try Database(path: dir.file("test.sqlite")).count() == 8)
+        let reopened = try t.reopen()
+        #expect(try reopened.count() == 8)
+        reopened.close()
     }
 
     @Test func write_FromInsideAWriteUnit_Traps() async {

@@ -38,6 +38,10 @@ public struct APIError: Error, Sendable {
             return from(billing: e)
         case let e as GatewayError:
             return from(gateway: e)
+        case let e as DatabaseError where e.isUnavailable:
+            // PostgreSQL unreachable (restart, failover): the connections reconnect on their own.
+            return APIError(.serviceUnavailable, code: "database_unavailable", message: "the database is unavailable; retry shortly",
+                            headers: [("Retry-After", "2")])
         case let e as DatabaseError where e.isBusy:
             return APIError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry shortly", headers: [("Retry-After", "1")])
         default:
