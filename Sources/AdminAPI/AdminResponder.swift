@@ -1,5 +1,6 @@
 import Billing
 import HTTP
+import Storage
 import Support
 
 /// Serves `/admin-api?action=NAME` (and `/admin-api.php`): finds the action, authenticates,
@@ -29,6 +30,10 @@ public struct AdminResponder: HTTPResponder {
             case let gateway as GatewayError:
                 logger.warning("gateway call failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
                                                        "error": gateway.reason])
+            case let corrupt as RowDecodingError:
+                // The description names the column and what it held, never the stored value.
+                logger.error("request failed: corrupt stored row", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                                    "error": corrupt.description])
             default:
                 if apiError.status.code >= 500 {
                     logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",

@@ -36,11 +36,11 @@ public struct MetricsResponder: HTTPResponder {
         try db.read { conn in
             var out = "# HELP billing_job_runs_total Recorded job runs by job and outcome.\n# TYPE billing_job_runs_total counter\n"
             for r in try conn.query("SELECT job, outcome, count(*) AS n FROM job_runs GROUP BY job, outcome ORDER BY job, outcome") {
-                out += "billing_job_runs_total{job=\"\(r.string("job") ?? "")\",outcome=\"\(r.string("outcome") ?? "")\"} \(r.int("n") ?? 0)\n"
+                out += "billing_job_runs_total{job=\"\(try r.decode(String.self, "job"))\",outcome=\"\(try r.decode(String.self, "outcome"))\"} \(try r.decode(Int64.self, "n"))\n"
             }
             out += "# HELP billing_gateway_events Stored Asaas webhook events by status.\n# TYPE billing_gateway_events gauge\n"
             for r in try conn.query("SELECT status, count(*) AS n FROM gateway_events GROUP BY status ORDER BY status") {
-                out += "billing_gateway_events{status=\"\(r.string("status") ?? "")\"} \(r.int("n") ?? 0)\n"
+                out += "billing_gateway_events{status=\"\(try r.decode(String.self, "status"))\"} \(try r.decode(Int64.self, "n"))\n"
             }
             return out
         }

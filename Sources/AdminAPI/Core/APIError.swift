@@ -30,6 +30,8 @@ public struct APIError: Error, Sendable {
 
     /// Maps any thrown error to what the client sees; unknown errors become a bare 500
     /// (the caller logs the detail with the request id — internals never reach the body).
+    /// A `RowDecodingError` (a stored row its decoder cannot read) is such a server fault: 500 `internal_error`,
+    /// never a made-up value.
     public static func from(_ error: any Error) -> APIError {
         switch error {
         case let e as APIError:
@@ -44,6 +46,8 @@ public struct APIError: Error, Sendable {
                             headers: [("Retry-After", "2")])
         case let e as DatabaseError where e.isBusy:
             return APIError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry shortly", headers: [("Retry-After", "1")])
+        case is RowDecodingError:
+            return internalError
         default:
             return internalError
         }

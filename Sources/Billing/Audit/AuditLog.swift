@@ -77,15 +77,18 @@ public struct AuditService: Sendable {
             let total = try conn.scalar("SELECT count(*) FROM audit_events \(whereClause)", args)
             let rows = try conn.query("SELECT * FROM audit_events \(whereClause) ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
                                       args + [.integer(Int64(query.limit)), .integer(Int64(query.offset))])
-            let events = rows.map { r in
-                AuditEvent(id: r.string("id") ?? "", occurredAt: StoredTime.parse(r.string("occurred_at")) ?? Date(timeIntervalSince1970: 0),
-                           actorType: r.string("actor_type") ?? "", actorId: r.string("actor_id") ?? "",
-                           actorRole: r.string("actor_role") ?? "", tenantId: r.string("tenant_id"),
-                           action: r.string("action") ?? "", targetId: r.string("target_id"),
-                           changes: r.string("changes_json").flatMap { try? JSON.parse($0) },
-                           clientIP: r.string("client_ip"), requestId: r.string("request_id"))
-            }
+            let events = try rows.map(Self.decode)
             return (events, Int(int64(of: total) ?? 0))
         }
+    }
+
+    /// An `audit_events` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> AuditEvent {
+        AuditEvent(id: try r.decode(String.self, "id"), occurredAt: try r.decodeTime("occurred_at"),
+                   actorType: try r.decode(String.self, "actor_type"), actorId: try r.decode(String.self, "actor_id"),
+                   actorRole: try r.decode(String.self, "actor_role"), tenantId: try r.decodeIfPresent(String.self, "tenant_id"),
+                   action: try r.decode(String.self, "action"), targetId: try r.decodeIfPresent(String.self, "target_id"),
+                   changes: try r.decodeJSONIfPresent("changes_json"),
+                   clientIP: try r.decodeIfPresent(String.self, "client_ip"), requestId: try r.decodeIfPresent(String.self, "request_id"))
     }
 }

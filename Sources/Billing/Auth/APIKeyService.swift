@@ -77,7 +77,7 @@ public final class APIKeyService: Sendable {
         let pending = pendingLastUsed.withLock { $0 }
         return try database.read { conn in
             try conn.query(sql, args).map { r in
-                let key = Self.decode(r)
+                let key = try Self.decode(r)
                 guard let touched = pending[key.id] else { return key }
                 return APIKey(id: key.id, name: key.name, prefix: key.prefix, role: key.role, tenantId: key.tenantId,
                               createdBy: key.createdBy, createdAt: key.createdAt, expiresAt: key.expiresAt,
@@ -93,7 +93,7 @@ public final class APIKeyService: Sendable {
             guard let row = try conn.queryOne("SELECT * FROM api_keys WHERE id = ?", [.text(id)]) else {
                 throw BillingError.notFound("API key not found")
             }
-            let key = Self.decode(row)
+            let key = try Self.decode(row)
             if let tenantId, key.tenantId != tenantId { throw BillingError.notFound("API key not found") }
             if !context.principal.isSuperAdmin, key.role == .superAdmin { throw BillingError.notFound("API key not found") }
             if key.revokedAt == nil {
@@ -125,15 +125,17 @@ public final class APIKeyService: Sendable {
         }
         // The index lookup already matched the hash; the constant-time compare keeps the check honest
         // should the lookup ever become a prefix or range scan.
-        guard let row, let stored = row.string("key_hash"), Crypto.constantTimeEquals(stored, hash) else { return nil }
-        if row.string("revoked_at") != nil { return nil }
-        let expiresAt = StoredTime.parse(row.string("expires_at"))
+        // A corrupt row throws `RowDecodingError` (a 500): never a key without its expiry or with a made-up role.
+        guard let row, Crypto.constantTimeEquals(try row.decode(String.self, "key_hash"), hash) else { return nil }
+        if try row.decodeTimeIfPresent("revoked_at") != nil { return nil }
+        let expiresAt = try row.decodeTimeIfPresent("expires_at")
         if let expiresAt, expiresAt <= now { return nil }
-        guard let role = Role(rawValue: row.string("role") ?? "") else { return nil }
-        let id = row.string("id") ?? ""
+        let role = try row.decode(Role.self, "role")
+        let id = try row.decode(String.self, "id")
         pendingLastUsed.withLock { $0[id] = now }
-        let principal = Principal(kind: .apiKey, id: id, role: role, tenantId: row.string("tenant_id"), displayName: row.string("name") ?? "")
-        let status = row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:))
+        let principal = Principal(kind: .apiKey, id: id, role: role, tenantId: try row.decodeIfPresent(String.self, "tenant_id"),
+                                  displayName: try row.decode(String.self, "name"))
+        let status = try row.decodeIfPresent(Tenant.Status.self, "tenant_status")
         cache.remember(hash: hash, AuthCache.Entry(principal: principal, tenantStatus: status, keyExpiresAt: expiresAt, cachedAt: now))
         return (principal, status)
     }
@@ -160,11 +162,12 @@ public final class APIKeyService: Sendable {
                   SQLValue(key.createdBy), .text(StoredTime.format(key.createdAt)), SQLValue(key.expiresAt.map(StoredTime.format))])
     }
 
-    static func decode(_ r: Row) -> APIKey {
-        APIKey(id: r.string("id") ?? "", name: r.string("name") ?? "", prefix: r.string("prefix") ?? "",
-               role: Role(rawValue: r.string("role") ?? "") ?? .viewer, tenantId: r.string("tenant_id"),
-               createdBy: r.string("created_by"), createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-               expiresAt: StoredTime.parse(r.string("expires_at")), lastUsedAt: StoredTime.parse(r.string("last_used_at")),
-               revokedAt: StoredTime.parse(r.string("revoked_at")))
+    /// An `api_keys` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> APIKey {
+        APIKey(id: try r.decode(String.self, "id"), name: try r.decode(String.self, "name"), prefix: try r.decode(String.self, "prefix"),
+               role: try r.decode(Role.self, "role"), tenantId: try r.decodeIfPresent(String.self, "tenant_id"),
+               createdBy: try r.decodeIfPresent(String.self, "created_by"), createdAt: try r.decodeTime("created_at"),
+               expiresAt: try r.decodeTimeIfPresent("expires_at"), lastUsedAt: try r.decodeTimeIfPresent("last_used_at"),
+               revokedAt: try r.decodeTimeIfPresent("revoked_at"))
     }
 }

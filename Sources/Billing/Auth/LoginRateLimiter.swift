@@ -34,8 +34,9 @@ public final class LoginRateLimiter: Sendable {
                     INSERT INTO login_attempts (key, window_start, attempts) VALUES (?, ?, 1)
                     ON CONFLICT (key) DO UPDATE SET attempts = login_attempts.attempts + 1
                     RETURNING window_start, attempts
-                    """, [.text(Crypto.sha256Hex(key)), .text(nowText)]),
-                    let attempts = row.int("attempts"), let start = StoredTime.parse(row.string("window_start")) else { continue }
+                    """, [.text(Crypto.sha256Hex(key)), .text(nowText)]) else { continue }
+                // A corrupt counter throws `RowDecodingError`: never a login let through because its window did not parse.
+                let attempts = try row.decode(Int64.self, "attempts"), start = try row.decodeTime("window_start")
                 if attempts > limit {
                     let wait = max(1, Int((start.timeIntervalSince1970 + window - now.timeIntervalSince1970).rounded(.up)))
                     worst = max(worst ?? 0, wait)

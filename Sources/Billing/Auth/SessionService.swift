@@ -38,11 +38,11 @@ public struct SessionService: Sendable {
                 SELECT u.*, t.status AS tenant_status FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?
                 """, [.text(normalized)])
         }
-        let stored = row?.string("password_hash") ?? decoyHash
+        let stored = try row.map { try $0.decode(String.self, "password_hash") } ?? decoyHash
         let valid = hasher.verify(password, against: stored)
         guard valid, let row else { throw BillingError.unauthorized("invalid e-mail or password") }
-        if let refusal = row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:))?.refusal { throw refusal }
-        let user = UserService.decode(row)
+        if let refusal = try row.decodeIfPresent(Tenant.Status.self, "tenant_status")?.refusal { throw refusal }
+        let user = try UserService.decode(row)
         let now = clock.now()
         let token = "bss_" + Base64URL.encode(SecureRandom.bytes(32))
         let expires = now.addingTimeInterval(Double(settings.sessionLifetimeSeconds))
@@ -72,11 +72,11 @@ public struct SessionService: Sendable {
                 WHERE s.token_hash = ?
                 """, [.text(Crypto.sha256Hex(token))])
         }
-        guard let row, let expires = StoredTime.parse(row.string("expires_at")), expires > now,
-              let role = Role(rawValue: row.string("role") ?? "") else { return nil }
-        let principal = Principal(kind: .user, id: row.string("id") ?? "", role: role, tenantId: row.string("tenant_id"),
-                                  displayName: row.string("email") ?? "")
-        return (principal, row.string("tenant_status").flatMap(Tenant.Status.init(rawValue:)))
+        // A corrupt row throws `RowDecodingError` (a 500): never a session without its expiry or with a made-up role.
+        guard let row, try row.decodeTime("expires_at") > now else { return nil }
+        let principal = Principal(kind: .user, id: try row.decode(String.self, "id"), role: try row.decode(Role.self, "role"),
+                                  tenantId: try row.decodeIfPresent(String.self, "tenant_id"), displayName: try row.decode(String.self, "email"))
+        return (principal, try row.decodeIfPresent(Tenant.Status.self, "tenant_status"))
     }
 
     /// The user behind a principal of kind `.user`.

@@ -73,7 +73,7 @@ public struct UserService: Sendable {
             guard let row = try conn.queryOne("SELECT * FROM users WHERE id = ?", [.text(id)]) else {
                 throw BillingError.notFound("user not found")
             }
-            var user = Self.decode(row)
+            var user = try Self.decode(row)
             if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
             let caller = context.principal
             if !caller.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
@@ -127,7 +127,7 @@ public struct UserService: Sendable {
             guard let row = try conn.queryOne("SELECT * FROM users WHERE id = ?", [.text(id)]) else {
                 throw BillingError.notFound("user not found")
             }
-            let user = Self.decode(row)
+            let user = try Self.decode(row)
             if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
             if !context.principal.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
             if context.principal.kind == .user, context.principal.id == id {
@@ -153,11 +153,11 @@ public struct UserService: Sendable {
         }
     }
 
-    static func decode(_ r: Row) -> User {
-        User(id: r.string("id") ?? "", email: r.string("email") ?? "", name: r.string("name"),
-             role: Role(rawValue: r.string("role") ?? "") ?? .viewer, tenantId: r.string("tenant_id"),
-             lastLoginAt: StoredTime.parse(r.string("last_login_at")),
-             createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-             updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    /// A `users` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> User {
+        User(id: try r.decode(String.self, "id"), email: try r.decode(String.self, "email"), name: try r.decodeIfPresent(String.self, "name"),
+             role: try r.decode(Role.self, "role"), tenantId: try r.decodeIfPresent(String.self, "tenant_id"),
+             lastLoginAt: try r.decodeTimeIfPresent("last_login_at"),
+             createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 }

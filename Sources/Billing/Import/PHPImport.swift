@@ -295,8 +295,9 @@ public struct PHPImporter: Sendable {
             let existingColumns = table == "usage_logs" ? "tenant_id, resource_type, quantity" : "id"
             if let existing = try target.stored(table, id: id, columns: existingColumns) {
                 result.alreadyPresent += 1
-                if table == "usage_logs", let t = existing.string("tenant_id"), let r = existing.string("resource_type") {
-                    result.addUsage(tenant: t, type: r, quantity: existing.int("quantity") ?? 0)
+                if table == "usage_logs" {
+                    result.addUsage(tenant: try existing.decode(String.self, "tenant_id"), type: try existing.decode(String.self, "resource_type"),
+                                    quantity: try existing.decode(Int64.self, "quantity"))
                 }
                 continue
             }

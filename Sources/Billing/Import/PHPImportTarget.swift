@@ -54,7 +54,7 @@ struct PHPImportTarget {
     func tenantOf(_ table: String, id: String) throws -> String? {
         if let t = planned?.ids[table]?[id] { return t }
         if table == "tenants" { return try stored("tenants", id: id) != nil ? id : nil }
-        return try stored(table, id: id, columns: "tenant_id")?.string("tenant_id")
+        return try stored(table, id: id, columns: "tenant_id")?.decodeIfPresent(String.self, "tenant_id")
     }
 
     /// True when `key` was claimed by a planned row, or `sql` (with `args`) finds a stored row.

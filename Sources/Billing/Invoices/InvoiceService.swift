@@ -150,7 +150,7 @@ public struct InvoiceService: Sendable {
             if let notes { invoice.notes = notes; changes["notes"] = JSON(notes) }
             if let method { invoice.paymentMethod = method; changes["payment_method"] = JSON(method) }
             if let external {
-                if let id = external, let holder = try conn.queryOne("SELECT id FROM invoices WHERE external_payment_id = ?", [.text(id)])?.string("id"),
+                if let id = external, let holder = try conn.queryOne("SELECT id FROM invoices WHERE external_payment_id = ?", [.text(id)])?.decode(String.self, "id"),
                    holder != invoice.id {
                     throw BillingError.conflict("external_payment_id \(id) already belongs to invoice \(holder)")
                 }

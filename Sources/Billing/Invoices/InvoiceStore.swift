@@ -71,7 +71,7 @@ enum InvoiceStore {
         let total = int64(of: try conn.scalar("SELECT count(*) FROM invoices WHERE \(filter)", args)) ?? 0
         let rows = try conn.query("SELECT * FROM invoices WHERE \(filter) ORDER BY issued_at DESC, invoice_number DESC LIMIT ? OFFSET ?",
                                   args + [.integer(Int64(q.limit)), .integer(Int64(q.offset))])
-        return (rows.map(decode), Int(total))
+        return (try rows.map(decode), Int(total))
     }
 
     static func update(_ conn: Connection, _ i: Invoice) throws {
@@ -92,28 +92,48 @@ enum InvoiceStore {
         })
     }
 
-    static func decodeLines(_ text: String?) -> [InvoiceLine] {
-        (text.flatMap { try? JSON.parse($0) }?.arrayValue ?? []).map { j in
-            InvoiceLine(kind: j["kind"]?.stringValue.flatMap(InvoiceLine.Kind.init(rawValue:)) ?? .manual,
-                        description: j["description"]?.stringValue ?? "", quantity: j["quantity"]?.intValue ?? 1,
-                        unitAmountCents: j["unit_amount_cents"]?.intValue, unitPriceMicros: j["unit_price_micros"]?.intValue,
-                        amountCents: j["amount_cents"]?.intValue ?? 0)
+    /// The lines of an `invoices` row as `linesJSON` writes them; throws `RowDecodingError` naming `line_items_json`
+    /// when the text is not JSON, not an array, or a line lacks its kind, description, quantity or amount.
+    static func decodeLines(_ r: Row) throws -> [InvoiceLine] {
+        let column = "line_items_json"
+        func corrupt(_ found: String) -> RowDecodingError {
+            .jsonContent(column, expected: "invoice line items", found: found)
+        }
+        // An optional integer member: absent or null is nil, anything but an integer is corrupt.
+        func optionalInt(_ j: JSON, _ key: String) throws -> Int64? {
+            guard let v = j[key], !v.isNull else { return nil }
+            guard let i = v.intValue else { throw corrupt("a line whose \(key) is \(v.typeName)") }
+            return i
+        }
+        return try r.decodeJSONArray(column).map { j in
+            guard let kind = j["kind"]?.stringValue.flatMap(InvoiceLine.Kind.init(rawValue:)) else { throw corrupt("a line without a known kind") }
+            guard let description = j["description"]?.stringValue else { throw corrupt("a line without a description") }
+            guard let quantity = j["quantity"]?.intValue else { throw corrupt("a line without an integer quantity") }
+            guard let amount = j["amount_cents"]?.intValue else { throw corrupt("a line without an integer amount_cents") }
+            return InvoiceLine(kind: kind, description: description, quantity: quantity,
+                               unitAmountCents: try optionalInt(j, "unit_amount_cents"), unitPriceMicros: try optionalInt(j, "unit_price_micros"),
+                               amountCents: amount)
         }
     }
 
-    static func decode(_ r: Row) -> Invoice {
-        let epoch = Date(timeIntervalSince1970: 0)
-        return Invoice(
-            id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", subscriptionId: r.string("subscription_id"),
-            number: r.string("invoice_number") ?? "", status: Invoice.Status(rawValue: r.string("status") ?? "") ?? .draft,
-            currency: r.string("currency") ?? "BRL", amountCents: r.int("amount_cents") ?? 0, lines: decodeLines(r.string("line_items_json")),
-            periodStart: StoredTime.parse(r.string("period_start")), periodEnd: StoredTime.parse(r.string("period_end")),
-            dueDate: r.string("due_date") ?? "", issuedAt: StoredTime.parse(r.string("issued_at")) ?? epoch,
-            paidAt: StoredTime.parse(r.string("paid_at")),
-            billingDetails: r.string("billing_details_json").flatMap { try? JSON.parse($0) }?.objectValue, notes: r.string("notes"),
-            paymentMethod: r.string("payment_method"), externalPaymentId: r.string("external_payment_id"),
-            externalInvoiceURL: r.string("external_invoice_url"), paymentAttempts: Int(r.int("payment_attempts") ?? 0),
-            lastPaymentError: r.string("last_payment_error"),
-            createdAt: StoredTime.parse(r.string("created_at")) ?? epoch, updatedAt: StoredTime.parse(r.string("updated_at")) ?? epoch)
+    /// An `invoices` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> Invoice {
+        Invoice(
+            id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+            subscriptionId: try r.decodeIfPresent(String.self, "subscription_id"),
+            number: try r.decode(String.self, "invoice_number"), status: try r.decode(Invoice.Status.self, "status"),
+            currency: try r.decode(String.self, "currency"), amountCents: try r.decode(Int64.self, "amount_cents"), lines: try decodeLines(r),
+            periodStart: try r.decodeTimeIfPresent("period_start"), periodEnd: try r.decodeTimeIfPresent("period_end"),
+            dueDate: try r.decode(String.self, "due_date"), issuedAt: try r.decodeTime("issued_at"),
+            paidAt: try r.decodeTimeIfPresent("paid_at"),
+            billingDetails: try r.decodeJSONObjectIfPresent("billing_details_json"), notes: try r.decodeIfPresent(String.self, "notes"),
+            paymentMethod: try r.decodeIfPresent(String.self, "payment_method"),
+            externalPaymentId: try r.decodeIfPresent(String.self, "external_payment_id"),
+            externalInvoiceURL: try r.decodeIfPresent(String.self, "external_invoice_url"),
+            paymentAttempts: try r.decode(Int.self, "payment_attempts"),
+            lastPaymentError: try r.decodeIfPresent(String.self, "last_payment_error"),
+            createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 }
+
+extension Invoice.Status: SQLDecodable {}

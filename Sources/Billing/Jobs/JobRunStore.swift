@@ -17,13 +17,26 @@ enum JobRunStore {
         let rows = try job.map {
             try conn.query("SELECT * FROM job_runs WHERE job = ? ORDER BY started_at DESC, id DESC LIMIT ?", [.text($0), .integer(Int64(limit))])
         } ?? conn.query("SELECT * FROM job_runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))])
-        return rows.map { r in
-            let epoch = Date(timeIntervalSince1970: 0)
-            let counts = (r.string("counts_json").flatMap { try? JSON.parse($0) }?.objectValue).map { o in o.keys.map { ($0, o[$0]?.intValue ?? 0) } } ?? []
-            return JobRun(id: r.string("id") ?? "", job: r.string("job") ?? "", trigger: JobTrigger(rawValue: r.string("triggered_by") ?? "") ?? .cli,
-                          asOf: StoredTime.parse(r.string("as_of")) ?? epoch, dryRun: (r.int("dry_run") ?? 0) != 0,
-                          startedAt: StoredTime.parse(r.string("started_at")) ?? epoch, finishedAt: StoredTime.parse(r.string("finished_at")) ?? epoch,
-                          outcome: JobRun.Outcome(rawValue: r.string("outcome") ?? "") ?? .failed, message: r.string("message"), counts: counts)
+        return try rows.map(decode)
+    }
+
+    /// A `job_runs` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable
+    /// (`counts_json` included: an object of integer counts).
+    static func decode(_ r: Row) throws -> JobRun {
+        let counts = try r.decodeJSONObject("counts_json").map { name, value -> (String, Int64) in
+            guard let n = value.intValue else {
+                throw RowDecodingError.jsonContent("counts_json", expected: "integer counts by name", found: "a count that is \(value.typeName)")
+            }
+            return (name, n)
         }
+        return JobRun(id: try r.decode(String.self, "id"), job: try r.decode(String.self, "job"),
+                      trigger: try r.decode(JobTrigger.self, "triggered_by"),
+                      asOf: try r.decodeTime("as_of"), dryRun: try r.decode(Bool.self, "dry_run"),
+                      startedAt: try r.decodeTime("started_at"), finishedAt: try r.decodeTime("finished_at"),
+                      outcome: try r.decode(JobRun.Outcome.self, "outcome"), message: try r.decodeIfPresent(String.self, "message"),
+                      counts: counts)
     }
 }
+
+extension JobTrigger: SQLDecodable {}
+extension JobRun.Outcome: SQLDecodable {}

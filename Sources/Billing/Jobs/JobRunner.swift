@@ -143,7 +143,7 @@ public struct JobRunner: Sendable {
                 let rows = try conn.query("SELECT * FROM invoices WHERE status = 'pending' AND due_date < ? AND amount_cents > 0 ORDER BY due_date, id LIMIT 200"
                                           + rowLock(conn, skipLocked: true), [.text(today)])
                 for row in rows {
-                    var invoice = InvoiceStore.decode(row)
+                    var invoice = try InvoiceStore.decode(row)
                     invoice.status = .overdue
                     invoice.updatedAt = now
                     try InvoiceStore.update(conn, invoice)
@@ -252,7 +252,8 @@ public struct JobRunner: Sendable {
                 """, [.integer(maxAttempts), .text(limitDate)])
             var n: Int64 = 0
             for r in rows {
-                guard var sub = try SubscriptionStore.find(conn, id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", forUpdate: true),
+                guard var sub = try SubscriptionStore.find(conn, id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+                                                           forUpdate: true),
                       sub.status == .pastDue else { continue }
                 sub.status = .suspended
                 sub.updatedAt = now

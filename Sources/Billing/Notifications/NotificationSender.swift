@@ -88,17 +88,18 @@ public struct NotificationSender: Sendable {
                 """, [.text(nowText), .integer(Int64(limit))])
             var claimed: [Claimed] = []
             for r in rows {
-                let id = r.string("id") ?? ""
+                // Decoded before the claim: a corrupt row throws `RowDecodingError` rather than e-mailing made-up text.
+                let notification = Claimed(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+                                           tenantName: try r.decode(String.self, "tenant_name"), email: try r.decode(String.self, "billing_email"),
+                                           type: try r.decode(String.self, "type"), priority: try r.decode(String.self, "priority"),
+                                           subject: try r.decode(String.self, "subject"), message: try r.decode(String.self, "message"),
+                                           attempts: try r.decode(Int.self, "attempts") + 1, createdAt: StoredTime.format(try r.decodeTime("created_at")))
                 let changed = try conn.run("""
                     UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?
                     WHERE id = ? AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                    """, [.text(leaseText), .text(id), .text(nowText)])
+                    """, [.text(leaseText), .text(notification.id), .text(nowText)])
                 guard changed == 1 else { continue }
-                claimed.append(Claimed(id: id, tenantId: r.string("tenant_id") ?? "", tenantName: r.string("tenant_name") ?? "",
-                                       email: r.string("billing_email") ?? "", type: r.string("type") ?? "",
-                                       priority: r.string("priority") ?? "", subject: r.string("subject") ?? "",
-                                       message: r.string("message") ?? "", attempts: Int(r.int("attempts") ?? 0) + 1,
-                                       createdAt: r.string("created_at") ?? ""))
+                claimed.append(notification)
             }
             return claimed
         }

@@ -18,7 +18,7 @@ enum NotificationStore {
         let total = Int(try conn.scalar("SELECT count(*)" + sql, args).int64Value ?? 0)
         let rows = try conn.query("SELECT *" + sql + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                                   args + [.integer(Int64(q.limit)), .integer(Int64(q.offset))])
-        return (rows.map(decode), total)
+        return (try rows.map(decode), total)
     }
 
     static func unreadCount(_ conn: Connection, tenantId: String) throws -> Int {
@@ -42,16 +42,21 @@ enum NotificationStore {
         try conn.run("DELETE FROM notifications WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]) > 0
     }
 
-    static func decode(_ r: Row) -> TenantNotification {
+    /// A `notifications` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> TenantNotification {
         TenantNotification(
-            id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
-            type: NotificationType(rawValue: r.string("type") ?? "") ?? .quotaWarning,
-            priority: NotificationPriority(rawValue: r.string("priority") ?? "") ?? .normal,
-            status: NotificationStatus(rawValue: r.string("status") ?? "") ?? .pending,
-            subject: r.string("subject") ?? "", message: r.string("message") ?? "",
-            metadata: r.string("metadata_json").flatMap { try? JSON.parse(Array($0.utf8)) }?.objectValue,
-            readAt: StoredTime.parse(r.string("read_at")), sentAt: StoredTime.parse(r.string("sent_at")),
-            attempts: Int(r.int("attempts") ?? 0), nextAttemptAt: StoredTime.parse(r.string("next_attempt_at")),
-            lastError: r.string("last_error"), createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0))
+            id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+            type: try r.decode(NotificationType.self, "type"),
+            priority: try r.decode(NotificationPriority.self, "priority"),
+            status: try r.decode(NotificationStatus.self, "status"),
+            subject: try r.decode(String.self, "subject"), message: try r.decode(String.self, "message"),
+            metadata: try r.decodeJSONObjectIfPresent("metadata_json"),
+            readAt: try r.decodeTimeIfPresent("read_at"), sentAt: try r.decodeTimeIfPresent("sent_at"),
+            attempts: try r.decode(Int.self, "attempts"), nextAttemptAt: try r.decodeTimeIfPresent("next_attempt_at"),
+            lastError: try r.decodeIfPresent(String.self, "last_error"), createdAt: try r.decodeTime("created_at"))
     }
 }
+
+extension NotificationType: SQLDecodable {}
+extension NotificationPriority: SQLDecodable {}
+extension NotificationStatus: SQLDecodable {}

@@ -25,16 +25,16 @@ public enum OperatorAlertStore {
         try conn.queryOne("SELECT * FROM operator_alerts WHERE id = ?", [.text(id)]).map(decode)
     }
 
+    /// An `operator_alerts` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
     static func decode(_ r: Row) throws -> OperatorAlert {
-        guard let id = r.string("id"), let kind = r.string("kind"), let subject = r.string("subject"), let message = r.string("message"),
-              let severity = r.string("severity").flatMap(OperatorAlert.Severity.init(rawValue:)),
-              let created = StoredTime.parse(r.string("created_at")) else {
-            throw BillingError.unavailable(code: "corrupt_row", message: "operator_alerts row \(r.string("id") ?? "?") is unreadable")
-        }
-        let metadata = try r.string("metadata_json").map { try JSON.parse(Array($0.utf8)).objectValue ?? [:] }
-        return OperatorAlert(id: id, kind: .init(rawValue: kind), severity: severity, subject: subject, message: message,
-                             tenantId: r.string("tenant_id"), invoiceId: r.string("invoice_id"), metadata: metadata, createdAt: created,
-                             resolvedAt: StoredTime.parse(r.string("resolved_at")), resolvedBy: r.string("resolved_by"),
-                             resolution: r.string("resolution"))
+        OperatorAlert(id: try r.decode(String.self, "id"), kind: try r.decode(OperatorAlert.Kind.self, "kind"),
+                      severity: try r.decode(OperatorAlert.Severity.self, "severity"), subject: try r.decode(String.self, "subject"),
+                      message: try r.decode(String.self, "message"), tenantId: try r.decodeIfPresent(String.self, "tenant_id"),
+                      invoiceId: try r.decodeIfPresent(String.self, "invoice_id"), metadata: try r.decodeJSONObjectIfPresent("metadata_json"),
+                      createdAt: try r.decodeTime("created_at"), resolvedAt: try r.decodeTimeIfPresent("resolved_at"),
+                      resolvedBy: try r.decodeIfPresent(String.self, "resolved_by"), resolution: try r.decodeIfPresent(String.self, "resolution"))
     }
 }
+
+extension OperatorAlert.Kind: SQLDecodable {}
+extension OperatorAlert.Severity: SQLDecodable {}

@@ -120,7 +120,7 @@ public struct PaymentMethodService: Sendable {
         guard let box else { throw BillingError.unavailable(code: "payment_data_key_missing", message: keyProblem ?? "PAYMENT_DATA_KEY is not configured") }
         let sealed = try database.read { conn in
             try conn.queryOne("SELECT token_sealed FROM payment_methods WHERE id = ? AND tenant_id = ? AND status = 'active'",
-                              [.text(id), .text(tenantId)])?.string("token_sealed")
+                              [.text(id), .text(tenantId)])?.decodeIfPresent(String.self, "token_sealed")
         }
         return try sealed.map { try box.open($0, associatedData: Array(id.utf8)) }
     }
@@ -129,16 +129,19 @@ public struct PaymentMethodService: Sendable {
         try conn.queryOne("SELECT * FROM payment_methods WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decode)
     }
 
-    static func decode(_ r: Row) -> PaymentMethod {
-        let epoch = Date(timeIntervalSince1970: 0)
-        return PaymentMethod(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
-                             type: PaymentMethod.Kind(rawValue: r.string("type") ?? "") ?? .other,
-                             status: PaymentMethod.Status(rawValue: r.string("status") ?? "") ?? .deleted,
-                             isDefault: (r.int("is_default") ?? 0) != 0, hasToken: r.string("token_sealed") != nil,
-                             cardBrand: r.string("card_brand"), cardLast4: r.string("card_last4"), expMonth: r.int("exp_month").map(Int.init),
-                             expYear: r.int("exp_year").map(Int.init), holderName: r.string("holder_name"), label: r.string("label"),
-                             metadata: r.string("metadata_json").flatMap { try? JSON.parse($0) }?.objectValue,
-                             createdAt: StoredTime.parse(r.string("created_at")) ?? epoch, updatedAt: StoredTime.parse(r.string("updated_at")) ?? epoch,
-                             deletedAt: StoredTime.parse(r.string("deleted_at")))
+    /// A `payment_methods` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> PaymentMethod {
+        PaymentMethod(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+                      type: try r.decode(PaymentMethod.Kind.self, "type"), status: try r.decode(PaymentMethod.Status.self, "status"),
+                      isDefault: try r.decode(Bool.self, "is_default"), hasToken: try r.decodeIfPresent(String.self, "token_sealed") != nil,
+                      cardBrand: try r.decodeIfPresent(String.self, "card_brand"), cardLast4: try r.decodeIfPresent(String.self, "card_last4"),
+                      expMonth: try r.decodeIfPresent(Int.self, "exp_month"), expYear: try r.decodeIfPresent(Int.self, "exp_year"),
+                      holderName: try r.decodeIfPresent(String.self, "holder_name"), label: try r.decodeIfPresent(String.self, "label"),
+                      metadata: try r.decodeJSONObjectIfPresent("metadata_json"),
+                      createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"),
+                      deletedAt: try r.decodeTimeIfPresent("deleted_at"))
     }
 }
+
+extension PaymentMethod.Kind: SQLDecodable {}
+extension PaymentMethod.Status: SQLDecodable {}

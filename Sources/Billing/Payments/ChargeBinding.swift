@@ -42,6 +42,6 @@ public struct ChargeBinding: Sendable, Equatable {
 
     /// The gateway customer of the invoice's tenant.
     static func tenantCustomerId(_ conn: Connection, tenantId: String) throws -> String? {
-        try conn.queryOne("SELECT asaas_customer_id FROM tenants WHERE id = ?", [.text(tenantId)])?.string("asaas_customer_id")
+        try conn.queryOne("SELECT asaas_customer_id FROM tenants WHERE id = ?", [.text(tenantId)])?.decodeIfPresent(String.self, "asaas_customer_id")
     }
 }

@@ -36,7 +36,7 @@ public struct GatewayEventService: Sendable {
                       .text(input.payload), .text(StoredTime.format(now))])
             if inserted > 0 { return .stored(id) }
             try conn.run("UPDATE gateway_events SET redeliveries = redeliveries + 1 WHERE event_id = ?", [.text(input.eventId)])
-            let existing = try conn.queryOne("SELECT id FROM gateway_events WHERE event_id = ?", [.text(input.eventId)])?.string("id")
+            let existing = try conn.queryOne("SELECT id FROM gateway_events WHERE event_id = ?", [.text(input.eventId)])?.decode(String.self, "id")
             return .duplicate(existing ?? "")
         }
     }
@@ -44,6 +44,12 @@ public struct GatewayEventService: Sendable {
     /// Applies a stored event once (a no-op unless it is still `received`); returns the event afterwards.
     @discardableResult
     public func apply(id: String) throws -> GatewayEvent? {
+        try applyStored(id: id)
+        return try database.read { try Self.find($0, id: id) }
+    }
+
+    /// Applies a stored event once, recording a failure (a corrupt row included) as the event's `error`.
+    private func applyStored(id: String) throws {
         let now = clock.now()
         do {
             try database.write { conn in
@@ -62,7 +68,6 @@ public struct GatewayEventService: Sendable {
                              [.text(message), .text(StoredTime.format(now)), .text(id)])
             }
         }
-        return try database.read { try Self.find($0, id: id) }
     }
 
     /// Applies every event stored but not applied (startup repair after a crash); returns how many.
@@ -71,10 +76,11 @@ public struct GatewayEventService: Sendable {
         var applied = 0
         while true {
             let ids = try database.read { conn in
-                try conn.query("SELECT id FROM gateway_events WHERE status = 'received' ORDER BY received_at, id LIMIT 200").compactMap { $0.string("id") }
+                try conn.query("SELECT id FROM gateway_events WHERE status = 'received' ORDER BY received_at, id LIMIT 200").map { try $0.decode(String.self, "id") }
             }
             if ids.isEmpty { return applied }
-            for id in ids { try apply(id: id) }
+            // Not `apply(id:)`: its read-back of an event whose row is corrupt would throw after the failure was recorded.
+            for id in ids { try applyStored(id: id) }
             applied += ids.count
         }
     }
@@ -94,7 +100,7 @@ public struct GatewayEventService: Sendable {
             let total = int64(of: try conn.scalar("SELECT count(*) FROM gateway_events \(filter)", args)) ?? 0
             let rows = try conn.query("SELECT * FROM gateway_events \(filter) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
                                       args + [.integer(Int64(q.limit)), .integer(Int64(q.offset))])
-            return (rows.map(Self.decode), Int(total))
+            return (try rows.map(Self.decode), Int(total))
         }
     }
 
@@ -214,15 +220,21 @@ public struct GatewayEventService: Sendable {
         try conn.queryOne("SELECT * FROM gateway_events WHERE id = ?" + (forUpdate ? rowLock(conn) : ""), [.text(id)]).map(decode)
     }
 
-    static func decode(_ r: Row) -> GatewayEvent {
-        GatewayEvent(id: r.string("id") ?? "", provider: r.string("provider") ?? "asaas", eventId: r.string("event_id") ?? "",
-                     eventType: r.string("event_type") ?? "", paymentId: r.string("payment_id"),
-                     externalReference: r.string("external_reference"), paymentStatus: r.string("payment_status"),
-                     paymentCustomerId: r.string("payment_customer_id"), paymentValueCents: r.int("payment_value_cents"),
-                     status: GatewayEvent.Status(rawValue: r.string("status") ?? "") ?? .error, result: r.string("result"),
-                     error: r.string("error"), tenantId: r.string("tenant_id"), invoiceId: r.string("invoice_id"),
-                     payload: r.string("payload") ?? "", redeliveries: Int(r.int("redeliveries") ?? 0),
-                     receivedAt: StoredTime.parse(r.string("received_at")) ?? Date(timeIntervalSince1970: 0),
-                     processedAt: StoredTime.parse(r.string("processed_at")))
+    /// A `gateway_events` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> GatewayEvent {
+        GatewayEvent(id: try r.decode(String.self, "id"), provider: try r.decode(String.self, "provider"),
+                     eventId: try r.decode(String.self, "event_id"), eventType: try r.decode(String.self, "event_type"),
+                     paymentId: try r.decodeIfPresent(String.self, "payment_id"),
+                     externalReference: try r.decodeIfPresent(String.self, "external_reference"),
+                     paymentStatus: try r.decodeIfPresent(String.self, "payment_status"),
+                     paymentCustomerId: try r.decodeIfPresent(String.self, "payment_customer_id"),
+                     paymentValueCents: try r.decodeIfPresent(Int64.self, "payment_value_cents"),
+                     status: try r.decode(GatewayEvent.Status.self, "status"), result: try r.decodeIfPresent(String.self, "result"),
+                     error: try r.decodeIfPresent(String.self, "error"), tenantId: try r.decodeIfPresent(String.self, "tenant_id"),
+                     invoiceId: try r.decodeIfPresent(String.self, "invoice_id"),
+                     payload: try r.decode(String.self, "payload"), redeliveries: try r.decode(Int.self, "redeliveries"),
+                     receivedAt: try r.decodeTime("received_at"), processedAt: try r.decodeTimeIfPresent("processed_at"))
     }
 }
+
+extension GatewayEvent.Status: SQLDecodable {}

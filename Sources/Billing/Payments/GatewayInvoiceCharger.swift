@@ -22,7 +22,7 @@ public struct GatewayInvoiceCharger: InvoiceCharger {
                 try conn.queryOne("""
                     SELECT id FROM payment_methods WHERE tenant_id = ? AND is_default = 1 AND status = 'active'
                       AND type = 'credit_card' AND token_sealed IS NOT NULL
-                    """, [.text(invoice.tenantId)])?.string("id")
+                    """, [.text(invoice.tenantId)])?.decode(String.self, "id")
             }
             return try payments.locks.with(invoice.id) {
                 var charge: GatewayCharge

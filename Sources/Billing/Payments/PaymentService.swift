@@ -290,7 +290,7 @@ public struct PaymentService: Sendable {
     }
 
     static func refundedCents(_ conn: Connection, _ invoiceId: String) throws -> Int64 {
-        int64(of: try conn.scalar("SELECT refunded_cents FROM invoices WHERE id = ?", [.text(invoiceId)])) ?? 0
+        try conn.queryOne("SELECT refunded_cents FROM invoices WHERE id = ?", [.text(invoiceId)])?.decode(Int64.self, "refunded_cents") ?? 0
     }
 }
 

@@ -11,7 +11,7 @@ enum PlanStore {
     static func list(_ conn: Connection, includeInactive: Bool) throws -> [Plan] {
         let rows = try conn.query("SELECT * FROM plans \(includeInactive ? "" : "WHERE is_active = 1")")
         let order = PlanType.allCases.map(\.rawValue)
-        return rows.map(decode).sorted { order.firstIndex(of: $0.planType.rawValue)! < order.firstIndex(of: $1.planType.rawValue)! }
+        return try rows.map(decode).sorted { order.firstIndex(of: $0.planType.rawValue)! < order.firstIndex(of: $1.planType.rawValue)! }
     }
 
     static func save(_ conn: Connection, _ p: Plan) throws {
@@ -45,23 +45,31 @@ enum PlanStore {
         return .object(o)
     }
 
-    static func decode(_ r: Row) -> Plan {
+    /// A `plans` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable,
+    /// including an entry of `included_json` or `overage_json` that is not what `save` writes.
+    static func decode(_ r: Row) throws -> Plan {
         var prices: [BillingCycle: Int64] = [:]
-        for c in BillingCycle.allCases { if let v = r.int("price_\(c.rawValue)_cents") { prices[c] = v } }
-        let included = (r.string("included_json").flatMap { try? JSON.parse($0) }?.arrayValue ?? []).compactMap { j -> IncludedUsage? in
+        for c in BillingCycle.allCases { if let v = try r.decodeIfPresent(Int64.self, "price_\(c.rawValue)_cents") { prices[c] = v } }
+        let included = try r.decodeJSONArray("included_json").map { j -> IncludedUsage in
             guard let type = j["resource_type"]?.stringValue.flatMap(ResourceType.init(rawValue:)),
                   let period = j["period"]?.stringValue.flatMap(PeriodType.init(rawValue:)),
-                  let limit = j["limit_value"]?.intValue else { return nil }
+                  let limit = j["limit_value"]?.intValue else {
+                throw RowDecodingError.jsonContent("included_json", expected: "included usage entries",
+                                                   found: "an entry without a known resource_type, period or an integer limit_value")
+            }
             return IncludedUsage(resourceType: type, period: period, limitValue: limit, isHardLimit: j["is_hard_limit"]?.boolValue ?? false)
         }
         var overage: [ResourceType: Int64] = [:]
-        if let o = r.string("overage_json").flatMap({ try? JSON.parse($0) })?.objectValue {
-            for (k, v) in o { if let t = ResourceType(rawValue: k), let micros = v.intValue { overage[t] = micros } }
+        for (k, v) in try r.decodeJSONObject("overage_json") {
+            guard let t = ResourceType(rawValue: k), let micros = v.intValue else {
+                throw RowDecodingError.jsonContent("overage_json", expected: "integer prices by resource type",
+                                                   found: "an unknown resource type or a price that is not an integer")
+            }
+            overage[t] = micros
         }
-        return Plan(planType: PlanType(rawValue: r.string("plan_type") ?? "") ?? .custom, name: r.string("name") ?? "",
-                    description: r.string("description"), currency: r.string("currency") ?? "BRL", prices: prices,
-                    included: included, overageMicros: overage, isActive: (r.int("is_active") ?? 1) != 0,
-                    createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-                    updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+        return Plan(planType: try r.decode(PlanType.self, "plan_type"), name: try r.decode(String.self, "name"),
+                    description: try r.decodeIfPresent(String.self, "description"), currency: try r.decode(String.self, "currency"),
+                    prices: prices, included: included, overageMicros: overage, isActive: try r.decode(Bool.self, "is_active"),
+                    createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 }

@@ -84,9 +84,10 @@ public struct QuotaService: Sendable {
     static func check(_ conn: Connection, tenantId: String, resourceType: ResourceType, period: PeriodType, quota: Quota?,
                       calendar: BillingCalendar, now: Date) throws -> QuotaCheck {
         let start = calendar.periodStart(period, containing: Int64(floor(now.timeIntervalSince1970)))
-        let current = try conn.scalar("""
+        // No bucket yet is 0; a bucket whose counter is not an integer is a corrupt row (it throws).
+        let current = try conn.queryOne("""
             SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
-            """, [.text(tenantId), .text(resourceType.rawValue), .text(period.rawValue), .integer(start)]).int64Value ?? 0
+            """, [.text(tenantId), .text(resourceType.rawValue), .text(period.rawValue), .integer(start)])?.decode(Int64.self, "total_quantity") ?? 0
         let end = calendar.periodEnd(period, startingAt: start)
         let allowed = quota.map { current < $0.limitValue } ?? true
         return QuotaCheck(quota: quota, resourceType: resourceType, period: period, current: current, allowed: allowed,

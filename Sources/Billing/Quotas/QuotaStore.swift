@@ -55,12 +55,12 @@ public enum QuotaStore {
         return try conn.query("SELECT * FROM quotas WHERE tenant_id = ? ORDER BY resource_type, period", [.text(tenantId)]).map(decode)
     }
 
-    static func decode(_ r: Row) -> Quota {
-        Quota(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
-              resourceType: ResourceType(rawValue: r.string("resource_type") ?? "") ?? .message,
-              limitValue: r.int("limit_value") ?? 0, period: PeriodType(rawValue: r.string("period") ?? "") ?? .total,
-              isHardLimit: (r.int("is_hard_limit") ?? 0) != 0, notificationThreshold: r.int("notification_threshold").map(Int.init),
-              createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-              updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    /// A `quotas` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> Quota {
+        Quota(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+              resourceType: try r.decode(ResourceType.self, "resource_type"),
+              limitValue: try r.decode(Int64.self, "limit_value"), period: try r.decode(PeriodType.self, "period"),
+              isHardLimit: try r.decode(Bool.self, "is_hard_limit"), notificationThreshold: try r.decodeIfPresent(Int.self, "notification_threshold"),
+              createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 }

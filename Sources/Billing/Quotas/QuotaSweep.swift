@@ -18,9 +18,10 @@ enum QuotaSweep {
         for quota in quotas {
             let start = calendar.periodStart(quota.period, containing: seconds)
             let created: (Bool, Bool) = try database.write { conn in
-                let current = try conn.scalar("""
+                let current = try conn.queryOne("""
                     SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
-                    """, [.text(quota.tenantId), .text(quota.resourceType.rawValue), .text(quota.period.rawValue), .integer(start)]).int64Value ?? 0
+                    """, [.text(quota.tenantId), .text(quota.resourceType.rawValue), .text(quota.period.rawValue), .integer(start)])?
+                    .decode(Int64.self, "total_quantity") ?? 0
                 let threshold = Int64(quota.notificationThreshold ?? defaultThreshold)
                 var notices: [QuotaNotice] = []
                 if threshold < 100, current * 100 >= threshold * quota.limitValue {

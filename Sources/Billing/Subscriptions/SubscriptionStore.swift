@@ -34,7 +34,7 @@ enum SubscriptionStore {
         let total = int64(of: try conn.scalar("SELECT count(*) FROM subscriptions WHERE \(filter)", args)) ?? 0
         let rows = try conn.query("SELECT * FROM subscriptions WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                                   args + [.integer(Int64(limit)), .integer(Int64(offset))])
-        return (rows.map(decode), Int(total))
+        return (try rows.map(decode), Int(total))
     }
 
     /// Live subscriptions whose current period ended at or before `cutoff` (the billing job's scan).
@@ -55,7 +55,7 @@ enum SubscriptionStore {
 
     /// When the closing invoice of subscription `id` becomes due, or nil when it has none pending.
     static func closingDueAt(_ conn: Connection, id: String) throws -> Date? {
-        StoredTime.parse(try conn.queryOne("SELECT closing_due_at FROM subscriptions WHERE id = ?", [.text(id)])?.string("closing_due_at"))
+        try conn.queryOne("SELECT closing_due_at FROM subscriptions WHERE id = ?", [.text(id)])?.decodeTimeIfPresent("closing_due_at")
     }
 
     /// Marks subscription `id` for a closing invoice covering its use up to `at`.
@@ -102,22 +102,22 @@ enum SubscriptionStore {
                 SQLValue(s.metadata.map { JSON.object($0).serializedString() }), t(s.createdAt), t(s.updatedAt)]
     }
 
-    static func decode(_ r: Row) -> Subscription {
-        let epoch = Date(timeIntervalSince1970: 0)
-        return Subscription(
-            id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
-            planType: PlanType(rawValue: r.string("plan_type") ?? "") ?? .custom,
-            billingCycle: BillingCycle(rawValue: r.string("billing_cycle") ?? "") ?? .monthly,
-            status: Subscription.Status(rawValue: r.string("status") ?? "") ?? .expired,
-            priceCents: r.int("price_cents") ?? 0, currency: r.string("currency") ?? "BRL",
-            anchorAt: StoredTime.parse(r.string("anchor_at")) ?? epoch, cycleIndex: Int(r.int("cycle_index") ?? 0),
-            currentPeriodStart: StoredTime.parse(r.string("current_period_start")) ?? epoch,
-            currentPeriodEnd: StoredTime.parse(r.string("current_period_end")), trialEndsAt: StoredTime.parse(r.string("trial_ends_at")),
-            periodBilled: (r.int("period_billed") ?? 0) != 0, cancelAtPeriodEnd: (r.int("cancel_at_period_end") ?? 0) != 0,
-            cancelledAt: StoredTime.parse(r.string("cancelled_at")), endedAt: StoredTime.parse(r.string("ended_at")),
-            externalSubscriptionId: r.string("external_subscription_id"),
-            metadata: r.string("metadata_json").flatMap { try? JSON.parse($0) }?.objectValue,
-            createdAt: StoredTime.parse(r.string("created_at")) ?? epoch, updatedAt: StoredTime.parse(r.string("updated_at")) ?? epoch)
+    /// A `subscriptions` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> Subscription {
+        Subscription(
+            id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+            planType: try r.decode(PlanType.self, "plan_type"),
+            billingCycle: try r.decode(BillingCycle.self, "billing_cycle"),
+            status: try r.decode(Subscription.Status.self, "status"),
+            priceCents: try r.decode(Int64.self, "price_cents"), currency: try r.decode(String.self, "currency"),
+            anchorAt: try r.decodeTime("anchor_at"), cycleIndex: try r.decode(Int.self, "cycle_index"),
+            currentPeriodStart: try r.decodeTime("current_period_start"),
+            currentPeriodEnd: try r.decodeTimeIfPresent("current_period_end"), trialEndsAt: try r.decodeTimeIfPresent("trial_ends_at"),
+            periodBilled: try r.decode(Bool.self, "period_billed"), cancelAtPeriodEnd: try r.decode(Bool.self, "cancel_at_period_end"),
+            cancelledAt: try r.decodeTimeIfPresent("cancelled_at"), endedAt: try r.decodeTimeIfPresent("ended_at"),
+            externalSubscriptionId: try r.decodeIfPresent(String.self, "external_subscription_id"),
+            metadata: try r.decodeJSONObjectIfPresent("metadata_json"),
+            createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 
     // MARK: - Pending invoice lines (prorations)
@@ -134,7 +134,9 @@ enum SubscriptionStore {
         try conn.query("""
             SELECT id, description, amount_cents FROM pending_invoice_lines WHERE subscription_id = ? AND invoice_id IS NULL
             ORDER BY rowid
-            """, [.text(subscriptionId)]).map { ($0.string("id") ?? "", $0.string("description") ?? "", $0.int("amount_cents") ?? 0) }
+            """, [.text(subscriptionId)]).map {
+                (try $0.decode(String.self, "id"), try $0.decode(String.self, "description"), try $0.decode(Int64.self, "amount_cents"))
+            }
     }
 
     static func attachPendingLines(_ conn: Connection, ids: [String], invoiceId: String) throws {
@@ -143,3 +145,5 @@ enum SubscriptionStore {
         }
     }
 }
+
+extension Subscription.Status: SQLDecodable {}

@@ -6,14 +6,14 @@ import Support
 struct TenantRepository {
     let conn: Connection
 
-    static func decode(_ r: Row) -> Tenant {
-        Tenant(id: r.string("id") ?? "", name: r.string("name") ?? "", slug: r.string("slug") ?? "",
-               status: Tenant.Status(rawValue: r.string("status") ?? "") ?? .inactive,
-               plan: r.string("plan"), billingEmail: r.string("billing_email"),
-               settings: r.string("settings_json").flatMap { try? JSON.parse($0) }?.objectValue,
-               asaasCustomerId: r.string("asaas_customer_id"),
-               createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-               updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    /// A `tenants` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> Tenant {
+        Tenant(id: try r.decode(String.self, "id"), name: try r.decode(String.self, "name"), slug: try r.decode(String.self, "slug"),
+               status: try r.decode(Tenant.Status.self, "status"),
+               plan: try r.decodeIfPresent(String.self, "plan"), billingEmail: try r.decodeIfPresent(String.self, "billing_email"),
+               settings: try r.decodeJSONObjectIfPresent("settings_json"),
+               asaasCustomerId: try r.decodeIfPresent(String.self, "asaas_customer_id"),
+               createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 
     /// `forUpdate` in write transactions that change the tenant (see `rowLock`).
@@ -59,7 +59,7 @@ struct TenantRepository {
         let total = int64(of: try conn.scalar("SELECT count(*) FROM tenants \(whereClause)", args)) ?? 0
         let rows = try conn.query("SELECT * FROM tenants \(whereClause) ORDER BY lower(name), id LIMIT ? OFFSET ?",
                                   args + [.integer(Int64(limit)), .integer(Int64(offset))])
-        return (rows.map(Self.decode), Int(total))
+        return (try rows.map(Self.decode), Int(total))
     }
 
     /// Counts for `get_tenant_stats` (every migration is applied before the server serves, so every table exists).
@@ -87,3 +87,5 @@ struct TenantRepository {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 }
+
+extension Tenant.Status: SQLDecodable {}

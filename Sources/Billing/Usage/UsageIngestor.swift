@@ -62,10 +62,10 @@ public struct UsageIngestor: Sendable {
         let defaultThreshold = settings.quotaWarningThreshold
         let window = (late: settings.usageLateWindowSeconds, future: settings.usageFutureToleranceSeconds)
         let outcome: BatchOutcome = try database.write { conn in
-            guard let status = try conn.scalar("SELECT status FROM tenants WHERE id = ?", [.text(tenantId)]).stringValue else {
+            guard let tenant = try conn.queryOne("SELECT status FROM tenants WHERE id = ?", [.text(tenantId)]) else {
                 throw BillingError.notFound("tenant not found")
             }
-            if let refusal = Tenant.Status(rawValue: status)?.refusal { throw refusal }
+            if let refusal = try tenant.decode(Tenant.Status.self, "status").refusal { throw refusal }
             return try conn.savepoint {
                 try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
                                 defaultThreshold: defaultThreshold, window: window, now: now)
@@ -95,7 +95,7 @@ public struct UsageIngestor: Sendable {
                 for (index, input) in inputs.enumerated() {
                     if let key = input.idempotencyKey,
                        let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
-                        let recorded = UsageStore.decode(row)
+                        let recorded = try UsageStore.decode(row)
                         // Stripe's rule: the same key with another request is a client bug, not a retry.
                         guard recorded.isReplay(of: input) else {
                             throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)

@@ -10,12 +10,13 @@ public enum UsageQueries {
         var result: [ResourceType: UsageTotals] = [:]
         guard fromMillis < toMillis else { return result }
         try RollupAccumulator.settle(conn)
-        func add(_ rows: [Row]) {
+        func add(_ rows: [Row]) throws {
             for r in rows {
-                guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { continue }
+                let type = try r.decode(ResourceType.self, "resource_type")
+                let totals = try UsageStore.decodeTotals(r)
                 var t = result[type] ?? UsageTotals()
-                t.eventCount += r.int("event_count") ?? 0
-                t.totalQuantity += r.int("total_quantity") ?? 0
+                t.eventCount += totals.eventCount
+                t.totalQuantity += totals.totalQuantity
                 result[type] = t
             }
         }
@@ -39,13 +40,13 @@ public enum UsageQueries {
         let lastHour = try endHour * 1000 < toMillis && !anyEvent(toMillis, endHourEnd * 1000) ? endHourEnd : endHour
         func raw(_ a: Int64, _ b: Int64) throws {
             guard a < b else { return }
-            add(try conn.query("""
+            try add(conn.query("""
                 SELECT resource_type, count(*) AS event_count, sum(quantity) AS total_quantity FROM usage_logs
                 WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?\(typeFilter) GROUP BY resource_type
                 """, [.text(tenantId), .integer(a), .integer(b)] + typeArgs))
         }
         if firstHour < lastHour {
-            add(try conn.query("""
+            try add(conn.query("""
                 SELECT resource_type, sum(event_count) AS event_count, sum(total_quantity) AS total_quantity FROM tenant_usage
                 WHERE tenant_id = ? AND period_type = 'hourly' AND period_start >= ? AND period_start < ?\(typeFilter) GROUP BY resource_type
                 """, [.text(tenantId), .integer(firstHour), .integer(lastHour)] + typeArgs))

@@ -147,7 +147,7 @@ public struct UsageService: Sendable {
             try conn.query("SELECT * FROM tenant_usage WHERE tenant_id = ? AND period_type = ? AND period_start = ?",
                            [.text(tenantId), .text(period.rawValue), .integer(start)])
         }
-        return (start, Self.totalsByType(rows))
+        return (start, try Self.totalsByType(rows))
     }
 
     /// The last `limit` windows of `period` (newest first), per resource type.
@@ -159,19 +159,15 @@ public struct UsageService: Sendable {
                 ORDER BY period_start DESC, resource_type
                 """, [.text(tenantId), .text(period.rawValue), .text(tenantId), .text(period.rawValue), .integer(Int64(limit))])
         }
-        return rows.compactMap { r in
-            guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { return nil }
-            return UsagePoint(start: r.int("period_start") ?? 0, resourceType: type,
-                              totals: UsageTotals(eventCount: r.int("event_count") ?? 0, totalQuantity: r.int("total_quantity") ?? 0))
+        return try rows.map { r in
+            UsagePoint(start: try r.decode(Int64.self, "period_start"), resourceType: try r.decode(ResourceType.self, "resource_type"),
+                       totals: try UsageStore.decodeTotals(r))
         }
     }
 
-    static func totalsByType(_ rows: [Row]) -> [ResourceType: UsageTotals] {
+    static func totalsByType(_ rows: [Row]) throws -> [ResourceType: UsageTotals] {
         var out: [ResourceType: UsageTotals] = [:]
-        for r in rows {
-            guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { continue }
-            out[type] = UsageTotals(eventCount: r.int("event_count") ?? 0, totalQuantity: r.int("total_quantity") ?? 0)
-        }
+        for r in rows { out[try r.decode(ResourceType.self, "resource_type")] = try UsageStore.decodeTotals(r) }
         return out
     }
 
@@ -183,20 +179,23 @@ public struct UsageService: Sendable {
         let now = clock.now()
         return try database.write { conn in
             try RollupAccumulator.settle(conn)
-            let tenants: [String] = try tenantId.map { [$0] } ?? conn.query("SELECT id FROM tenants").compactMap { $0.string("id") }
+            let tenants: [String] = try tenantId.map { [$0] } ?? conn.query("SELECT id FROM tenants").map { try $0.decode(String.self, "id") }
             var written = 0
             var mismatches = 0
             for t in tenants {
-                guard let oldest = try conn.scalar("SELECT min(occurred_at) FROM usage_logs WHERE tenant_id = ?", [.text(t)]).int64Value else { continue }
+                // NULL: the tenant has no raw events; a value that is not an integer is a corrupt event (it throws).
+                guard let oldest = try conn.queryOne("SELECT min(occurred_at) AS occurred_at FROM usage_logs WHERE tenant_id = ?", [.text(t)])?
+                    .decodeIfPresent(Int64.self, "occurred_at") else { continue }
                 var fresh: [RollupAccumulator.Key: UsageTotals] = [:]
                 try conn.forEachRow("SELECT resource_type, quantity, occurred_at FROM usage_logs WHERE tenant_id = ?", [.text(t)]) { r in
-                    guard let type = ResourceType(rawValue: r.string("resource_type") ?? "") else { return }
-                    let seconds = floorDiv(r.int("occurred_at") ?? 0, 1000)
+                    let type = try r.decode(ResourceType.self, "resource_type")
+                    let quantity = try r.decode(Int64.self, "quantity")
+                    let seconds = floorDiv(try r.decode(Int64.self, "occurred_at"), 1000)
                     for period in PeriodType.allCases where period != .total {
                         let key = RollupAccumulator.Key(tenantId: t, type: type, period: period, start: cal.periodStart(period, containing: seconds))
                         var v = fresh[key] ?? UsageTotals()
                         v.eventCount += 1
-                        v.totalQuantity += r.int("quantity") ?? 0
+                        v.totalQuantity += quantity
                         fresh[key] = v
                     }
                 }
@@ -211,9 +210,9 @@ public struct UsageService: Sendable {
                                               [.text(t), .integer(cutoff)])
                 var live: [RollupAccumulator.Key: UsageTotals] = [:]
                 for r in existing {
-                    guard let type = ResourceType(rawValue: r.string("resource_type") ?? ""), let p = PeriodType(rawValue: r.string("period_type") ?? "") else { continue }
-                    live[RollupAccumulator.Key(tenantId: t, type: type, period: p, start: r.int("period_start") ?? 0)] =
-                        UsageTotals(eventCount: r.int("event_count") ?? 0, totalQuantity: r.int("total_quantity") ?? 0)
+                    live[RollupAccumulator.Key(tenantId: t, type: try r.decode(ResourceType.self, "resource_type"),
+                                               period: try r.decode(PeriodType.self, "period_type"),
+                                               start: try r.decode(Int64.self, "period_start"))] = try UsageStore.decodeTotals(r)
                 }
                 // Buckets that straddle the cutoff (earlier events cleaned up) are left alone.
                 let complete = fresh.filter { key, _ in key.start >= cutoff }

@@ -13,12 +13,20 @@ enum UsageStore {
                   .integer(e.occurredAt), .integer(e.createdAt)])
     }
 
-    static func decode(_ r: Row) -> UsageEvent {
-        UsageEvent(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "",
-                   resourceType: ResourceType(rawValue: r.string("resource_type") ?? "") ?? .message,
-                   quantity: r.int("quantity") ?? 0, resourceId: r.string("resource_id"),
-                   metadata: r.string("metadata_json").flatMap { try? JSON.parse($0) }?.objectValue,
-                   idempotencyKey: r.string("idempotency_key"), occurredAt: r.int("occurred_at") ?? 0, createdAt: r.int("created_at") ?? 0)
+    /// A `usage_logs` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decode(_ r: Row) throws -> UsageEvent {
+        UsageEvent(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+                   resourceType: try r.decode(ResourceType.self, "resource_type"),
+                   quantity: try r.decode(Int64.self, "quantity"), resourceId: try r.decodeIfPresent(String.self, "resource_id"),
+                   metadata: try r.decodeJSONObjectIfPresent("metadata_json"),
+                   idempotencyKey: try r.decodeIfPresent(String.self, "idempotency_key"),
+                   occurredAt: try r.decode(Int64.self, "occurred_at"), createdAt: try r.decode(Int64.self, "created_at"))
+    }
+
+    /// The `event_count` and `total_quantity` of a `tenant_usage` row (or of a query summing them); throws
+    /// `RowDecodingError` when one is NULL or not an integer.
+    static func decodeTotals(_ r: Row) throws -> UsageTotals {
+        UsageTotals(eventCount: try r.decode(Int64.self, "event_count"), totalQuantity: try r.decode(Int64.self, "total_quantity"))
     }
 }
 
@@ -77,18 +85,23 @@ final class RollupAccumulator {
         if conn.dialect == .postgres {
             try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
                          [.text("tenant_usage|\(key.tenantId)|\(key.type.rawValue)|\(key.period.rawValue)|\(key.start)")])
-            base = try conn.scalar("""
-                SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
-                """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start)]).int64Value ?? 0
+            base = try Self.storedQuantity(conn, key)
         } else if let s = stored[key] {
             base = s
         } else {
-            base = try conn.scalar("""
-                SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
-                """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start)]).int64Value ?? 0
+            base = try Self.storedQuantity(conn, key)
             stored[key] = base
         }
         return base + (pending[key]?.totalQuantity ?? 0)
+    }
+
+    /// The committed `total_quantity` of the bucket: 0 when it has no row yet; throws `RowDecodingError` when the
+    /// stored counter is not an integer (a corrupt bucket must not read as empty and admit usage past a hard limit).
+    static func storedQuantity(_ conn: Connection, _ key: Key) throws -> Int64 {
+        try conn.queryOne("""
+            SELECT total_quantity FROM tenant_usage WHERE tenant_id = ? AND resource_type = ? AND period_type = ? AND period_start = ?
+            """, [.text(key.tenantId), .text(key.type.rawValue), .text(key.period.rawValue), .integer(key.start)])?
+            .decode(Int64.self, "total_quantity") ?? 0
     }
 
     /// Adds a finished unit's increments (its last step, after everything that can throw).

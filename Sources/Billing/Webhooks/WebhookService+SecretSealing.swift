@@ -31,8 +31,8 @@ extension WebhookService {
             defer { if let secureDelete { try? conn.execute("PRAGMA secure_delete = \(secureDelete)") } }
             for row in try conn.query("SELECT id, secret FROM webhook_endpoints ORDER BY id") {
                 census.endpoints += 1
-                let id = row.string("id") ?? ""
-                let stored = row.string("secret") ?? ""
+                let id = try row.decode(String.self, "id")
+                let stored = try row.decode(String.self, "secret")
                 if WebhookSecretBox.isSealed(stored) {
                     do { _ = try secrets.signingSecret(stored: stored, endpointId: id) } catch { census.unopenable += 1 }
                 } else if secrets.seals {

@@ -11,13 +11,13 @@ public enum WebhookStore {
         let endpoints = try conn.query("SELECT id, event_types_json FROM webhook_endpoints WHERE tenant_id = ? ORDER BY id", [.text(tenantId)])
         guard !endpoints.isEmpty else { return }
         for e in endpoints {
-            guard let name = WebhookEventType.delivered(type, to: decodeTypes(e.string("event_types_json"))) else { continue }
+            guard let name = WebhookEventType.delivered(type, to: try decodeTypes(e)) else { continue }
             let data: JSON = [
                 "notification_id": .string(notificationId), "tenant_id": .string(tenantId), "notification_type": .string(type.rawValue),
                 "priority": .string(priority.rawValue), "subject": .string(subject), "message": .string(message),
                 "metadata": metadata.map { .object($0) } ?? .null,
             ]
-            try insertDelivery(conn, tenantId: tenantId, endpointId: e.string("id") ?? "", eventType: name, notificationId: notificationId,
+            try insertDelivery(conn, tenantId: tenantId, endpointId: try e.decode(String.self, "id"), eventType: name, notificationId: notificationId,
                                data: data, at: date)
         }
     }
@@ -86,14 +86,14 @@ public enum WebhookStore {
             """, [.text(nowText), .integer(Int64(limit))])
         var jobs: [Job] = []
         for r in rows {
-            var d = decodeDelivery(r)
+            var d = try decodeDelivery(r)
             let changed = try conn.run("""
                 UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?
                 WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?
                 """, [.text(StoredTime.format(leaseUntil)), .text(d.id), .text(nowText)])
             guard changed == 1 else { continue }
             d.attempts += 1
-            jobs.append(Job(delivery: d, url: r.string("endpoint_url") ?? "", storedSecret: r.string("endpoint_secret") ?? ""))
+            jobs.append(Job(delivery: d, url: try r.decode(String.self, "endpoint_url"), storedSecret: try r.decode(String.self, "endpoint_secret")))
         }
         return jobs
     }
@@ -133,35 +133,49 @@ public enum WebhookStore {
     }
 
     static func attempts(_ conn: Connection, deliveryId: String) throws -> [WebhookAttempt] {
-        try conn.query("SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt", [.text(deliveryId)]).map { r in
-            WebhookAttempt(attempt: Int(r.int("attempt") ?? 0), attemptedAt: StoredTime.parse(r.string("attempted_at")) ?? Date(timeIntervalSince1970: 0),
-                           statusCode: r.int("status_code").map(Int.init), latencyMs: Int(r.int("latency_ms") ?? 0), error: r.string("error"))
-        }
+        try conn.query("SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt", [.text(deliveryId)]).map(decodeAttempt)
     }
 
     // MARK: - Decoding
 
-    static func decodeTypes(_ text: String?) -> [String] {
-        guard let text, let array = (try? JSON.parse(text))?.arrayValue else { return [] }
-        return array.compactMap(\.stringValue)
+    /// The event types of a `webhook_endpoints` row (a JSON array of strings); throws `RowDecodingError` naming
+    /// `event_types_json` when it is NULL, not JSON, not an array, or holds something other than strings.
+    static func decodeTypes(_ r: Row) throws -> [String] {
+        try r.decodeJSONArray("event_types_json").map {
+            guard let type = $0.stringValue else {
+                throw RowDecodingError.jsonContent("event_types_json", expected: "an array of event types", found: "an item that is \($0.typeName)")
+            }
+            return type
+        }
     }
 
-    static func decodeEndpoint(_ r: Row) -> WebhookEndpoint {
-        WebhookEndpoint(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", url: r.string("url") ?? "",
-                        description: r.string("description"), eventTypes: decodeTypes(r.string("event_types_json")),
-                        storedSecret: r.string("secret") ?? "",
-                        createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0),
-                        updatedAt: StoredTime.parse(r.string("updated_at")) ?? Date(timeIntervalSince1970: 0))
+    /// A `webhook_endpoints` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decodeEndpoint(_ r: Row) throws -> WebhookEndpoint {
+        WebhookEndpoint(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"), url: try r.decode(String.self, "url"),
+                        description: try r.decodeIfPresent(String.self, "description"), eventTypes: try decodeTypes(r),
+                        storedSecret: try r.decode(String.self, "secret"),
+                        createdAt: try r.decodeTime("created_at"), updatedAt: try r.decodeTime("updated_at"))
     }
 
-    static func decodeDelivery(_ r: Row) -> WebhookDelivery {
-        WebhookDelivery(id: r.string("id") ?? "", tenantId: r.string("tenant_id") ?? "", endpointId: r.string("endpoint_id") ?? "",
-                        messageId: r.string("message_id") ?? "", eventType: r.string("event_type") ?? "",
-                        notificationId: r.string("notification_id"), payload: r.string("payload") ?? "",
-                        status: WebhookDelivery.Status(rawValue: r.string("status") ?? "") ?? .pending,
-                        attempts: Int(r.int("attempts") ?? 0), nextAttemptAt: StoredTime.parse(r.string("next_attempt_at")),
-                        lastStatusCode: r.int("last_status_code").map(Int.init), lastError: r.string("last_error"),
-                        deliveredAt: StoredTime.parse(r.string("delivered_at")),
-                        createdAt: StoredTime.parse(r.string("created_at")) ?? Date(timeIntervalSince1970: 0))
+    /// A `webhook_deliveries` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decodeDelivery(_ r: Row) throws -> WebhookDelivery {
+        WebhookDelivery(id: try r.decode(String.self, "id"), tenantId: try r.decode(String.self, "tenant_id"),
+                        endpointId: try r.decode(String.self, "endpoint_id"),
+                        messageId: try r.decode(String.self, "message_id"), eventType: try r.decode(String.self, "event_type"),
+                        notificationId: try r.decodeIfPresent(String.self, "notification_id"), payload: try r.decode(String.self, "payload"),
+                        status: try r.decode(WebhookDelivery.Status.self, "status"),
+                        attempts: try r.decode(Int.self, "attempts"), nextAttemptAt: try r.decodeTimeIfPresent("next_attempt_at"),
+                        lastStatusCode: try r.decodeIfPresent(Int.self, "last_status_code"),
+                        lastError: try r.decodeIfPresent(String.self, "last_error"),
+                        deliveredAt: try r.decodeTimeIfPresent("delivered_at"), createdAt: try r.decodeTime("created_at"))
+    }
+
+    /// A `webhook_attempts` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.
+    static func decodeAttempt(_ r: Row) throws -> WebhookAttempt {
+        WebhookAttempt(attempt: try r.decode(Int.self, "attempt"), attemptedAt: try r.decodeTime("attempted_at"),
+                       statusCode: try r.decodeIfPresent(Int.self, "status_code"), latencyMs: try r.decode(Int.self, "latency_ms"),
+                       error: try r.decodeIfPresent(String.self, "error"))
     }
 }
+
+extension WebhookDelivery.Status: SQLDecodable {}

@@ -262,7 +262,7 @@ enum PHPDatabaseFixture {
         ])
         // Line items in our shape, always adding up to the amount.
         for inv in try world.database.read({ try $0.query("SELECT amount_cents, line_items_json FROM invoices") }) {
-            let lines = InvoiceStore.decodeLines(inv.string("line_items_json"))
+            let lines = try InvoiceStore.decodeLines(inv)
             #expect(!lines.isEmpty && Money.sum(lines.map(\.amountCents)) == inv.int("amount_cents"))
         }
         // New invoice numbers continue after an imported INV-2026-000042.
