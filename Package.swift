@@ -45,15 +45,18 @@ let package = Package(
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support", "PropertyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support", "PropertyTestSupport", "BackendTestSupport"],
+                    swiftSettings: swiftSettings),
         // Blocking loopback peers (sockets, line reader, listener, SMTP sink) shared by the test targets.
         .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport", swiftSettings: swiftSettings),
         // Seeded random hostile strings and python3 as an independent parser, for the encoders' property tests.
         .target(name: "PropertyTestSupport", path: "Tests/PropertyTestSupport", swiftSettings: swiftSettings),
+        // Which backend the server-level suites run on (BILLING_TEST_BACKEND) and fresh PostgreSQL databases for them.
+        .target(name: "BackendTestSupport", dependencies: ["Storage"], path: "Tests/BackendTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SupportTests", dependencies: ["Support", "PropertyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Support", "LoopbackTestSupport", "PropertyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AsaasTests", dependencies: ["Asaas", "AsaasFake", "HTTP", "Outbound", "Support"], swiftSettings: swiftSettings),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI", "AsaasFake", "HTTP", "Billing", "Outbound", "Storage", "Support", "LoopbackTestSupport",
-                                                         "PropertyTestSupport"], swiftSettings: swiftSettings),
+                                                         "PropertyTestSupport", "BackendTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Support
 import Synchronization
 import Testing
@@ -16,18 +17,22 @@ struct CorruptRowAPITests {
         let id = try #require(created.data["id"]?.stringValue)
 
         // SQLite's flexible typing stores text in the INTEGER column (and 'x…' > 0 passes the CHECK): once read as 0 cents.
+        // PostgreSQL's typed columns refuse that, so there a stored time that is no time stands in (once read as 1970).
         let value = "corrupt-\(SecureRandom.hex(6))"
-        try server.app.services.database.write { _ = try $0.run("UPDATE invoices SET amount_cents = ? WHERE id = ?", [.text(value), .text(id)]) }
+        let postgres = server.app.services.database.dialect == .postgres
+        let column = postgres ? "issued_at" : "amount_cents"
+        let expected = postgres ? "column issued_at holds text that is not a stored time" : "column amount_cents holds text (expected Int64)"
+        try server.app.services.database.write { _ = try $0.run("UPDATE invoices SET \(column) = ? WHERE id = ?", [.text(value), .text(id)]) }
 
         for r in [try server.call("get_invoice", key: key, query: ["id": id]), try server.call("list_invoices", key: key)] {
             #expect(r.status == 500, "\(r.text)")
             #expect(r.errorCode == "internal_error")
-            #expect(r.data == .null && !r.text.contains("amount_cents") && !r.text.contains(value))
+            #expect(r.data == .null && !r.text.contains(column) && !r.text.contains(value))
         }
         let logged = lines.withLock { $0.filter { $0.contains("corrupt stored row") } }
         #expect(logged.count == 2, "\(lines.withLock { $0 })")
         for line in logged {
-            #expect(line.contains("column amount_cents holds text (expected Int64)"), "\(line)")
+            #expect(line.contains(expected), "\(line)")
             #expect(line.contains("get_invoice") || line.contains("list_invoices"))
             #expect(!line.contains(value))
         }

@@ -1,6 +1,7 @@
 import AdminAPI
 import AsaasFake
 import Billing
+import BackendTestSupport
 import Foundation
 import HTTP
 import Outbound
@@ -27,6 +28,8 @@ final class GatewayHarness: @unchecked Sendable {
     let superKey = "bsk_test_super_admin_key_0123456789abcdef"
     let serverLog = LockedValue<[String]>([])
     let fakeLog = LockedValue<[String]>([])
+    /// The PostgreSQL database when the suites run on PostgreSQL (kept across restarts, dropped with the harness).
+    let postgres: FreshPostgresDatabase?
     private let configure: (inout ApplicationSettings) -> Void
     private(set) var app: Application!
     private var stopped: DispatchSemaphore?
@@ -45,6 +48,7 @@ final class GatewayHarness: @unchecked Sendable {
         try fake.start()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-gateway-\(UUIDv7.random())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        postgres = TestBackendEnvironment.usesPostgres ? try FreshPostgresDatabase() : nil
         configure = settings
         try startServer()
     }
@@ -58,12 +62,24 @@ final class GatewayHarness: @unchecked Sendable {
 
     var databasePath: String { directory.appendingPathComponent("billing.sqlite").path }
 
+    /// A second `Database` on the server's data (SQLite file or PostgreSQL database), e.g. while it is stopped.
+    func openDatabase() throws -> Database {
+        if let postgres {
+            var configuration = DatabaseConfiguration()
+            configuration.readerCount = 1
+            return try Database(postgresURL: postgres.url, configuration: configuration)
+        }
+        return try Database(path: databasePath)
+    }
+
     /// Starts (or restarts) the server on the same database file and points the relay at it.
     func startServer() throws {
         var s = ApplicationSettings()
         s.http.port = 0
         s.http.workerCount = 8
         s.databasePath = databasePath
+        s.databaseURL = postgres?.url
+        if postgres != nil { s.database.readerCount = 2 }
         s.migrationsDirectory = TestServer.repositoryRoot.appendingPathComponent("migrations").path
         s.publicDirectory = TestServer.repositoryRoot.appendingPathComponent("public").path
         s.billing.passwordIterations = 1000

@@ -142,7 +142,7 @@ struct GatewayWebhookTests {
         let cus = try h.customer(t.id)
         h.stopServer()
         let body = paymentEvent("PAYMENT_RECEIVED", id: "evt_crash&42", paymentId: payment, reference: invoice, customer: cus).serializedString()
-        let db = try Database(path: h.databasePath)
+        let db = try h.openDatabase()
         try db.write { conn in
             _ = try conn.run("""
                 INSERT INTO gateway_events (id, event_id, event_type, payment_id, external_reference, payment_customer_id,

@@ -60,7 +60,7 @@ struct PaymentIdBindingTests {
     @Test func gatewayCalls_RefuseAChargeOfAnotherTenant() throws {
         let s = try scene()
         // B's invoice loses the link (e.g. the 008 migration cleared a duplicate), then A's invoice gets B's id.
-        let db = try Database(path: s.h.databasePath)
+        let db = try s.h.openDatabase()
         try db.write { conn in
             try conn.run("UPDATE invoices SET external_payment_id = NULL WHERE id = ?", [.text(s.invoiceB)])
             try conn.run("UPDATE invoices SET external_payment_id = ?, status = 'paid', paid_at = updated_at WHERE id = ?",
@@ -74,7 +74,7 @@ struct PaymentIdBindingTests {
         #expect(refunds() == 0)
         let pix = try s.h.call("get_invoice_pix_qrcode", key: s.a.admin, query: ["id": s.invoiceA])
         #expect(pix.status == 409 && !pix.text.contains("000201"), "\(pix.text)")
-        try Database(path: s.h.databasePath).write { conn in
+        try s.h.openDatabase().write { conn in
             try conn.run("UPDATE invoices SET status = 'pending', paid_at = NULL WHERE id = ?", [.text(s.invoiceA)])
         }
         let again = try s.h.call("charge_invoice", key: s.a.admin, body: ["id": .string(s.invoiceA), "billing_type": "PIX"])
@@ -91,7 +91,7 @@ struct PaymentIdBindingTests {
     /// B's payment event must not settle A's invoice that carries B's payment id; it is held, not applied.
     @Test func webhook_OfBsPayment_NeverPaysAsInvoice() throws {
         let s = try scene()
-        let db = try Database(path: s.h.databasePath)
+        let db = try s.h.openDatabase()
         try db.write { conn in
             try conn.run("UPDATE invoices SET external_payment_id = NULL WHERE id = ?", [.text(s.invoiceB)])
             try conn.run("UPDATE invoices SET external_payment_id = ? WHERE id = ?", [.text(s.paymentB), .text(s.invoiceA)])

@@ -1,3 +1,4 @@
+import BackendTestSupport
 import Billing
 import Foundation
 import Storage
@@ -7,7 +8,9 @@ import Testing
 /// Webhook endpoint secrets at rest: sealed under a subkey of `PAYMENT_DATA_KEY` and bound to the endpoint id,
 /// legacy plaintext rows sealed at the next start, plaintext without a key (with a startup warning), and a wrong
 /// key failing deliveries with a clear error. Each test restarts real servers over one database file.
-@Suite(.serialized) struct WebhookSecretSealingTests {
+// Restarts servers on one SQLite file and reads its bytes: the sealing itself is the same on PostgreSQL.
+@Suite(.serialized, .enabled(if: !TestBackendEnvironment.usesPostgres, "reads the SQLite file at rest"))
+struct WebhookSecretSealingTests {
     let clock = ManualClock(Date())
     let directory: URL
     let receiver: NotifyWebhookReceiver

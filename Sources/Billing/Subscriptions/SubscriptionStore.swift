@@ -124,16 +124,16 @@ enum SubscriptionStore {
 
     static func addPendingLine(_ conn: Connection, tenantId: String, subscriptionId: String, description: String, amountCents: Int64, at now: Date) throws {
         try conn.run("""
-            INSERT INTO pending_invoice_lines (id, tenant_id, subscription_id, description, amount_cents, created_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO pending_invoice_lines (id, tenant_id, subscription_id, description, amount_cents, created_at, position)
+            VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM pending_invoice_lines WHERE subscription_id = ?))
             """, [.text(UUIDv7.make(at: now)), .text(tenantId), .text(subscriptionId), .text(description), .integer(amountCents),
-                  .text(StoredTime.format(now))])
+                  .text(StoredTime.format(now)), .text(subscriptionId)])
     }
 
     static func pendingLines(_ conn: Connection, subscriptionId: String) throws -> [(id: String, description: String, amountCents: Int64)] {
         try conn.query("""
             SELECT id, description, amount_cents FROM pending_invoice_lines WHERE subscription_id = ? AND invoice_id IS NULL
-            ORDER BY rowid
+            ORDER BY position, id
             """, [.text(subscriptionId)]).map {
                 (try $0.decode(String.self, "id"), try $0.decode(String.self, "description"), try $0.decode(Int64.self, "amount_cents"))
             }

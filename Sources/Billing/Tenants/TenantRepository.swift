@@ -22,7 +22,8 @@ struct TenantRepository {
     }
 
     func slugTaken(_ slug: String, except id: String?) throws -> Bool {
-        try conn.queryOne("SELECT 1 FROM tenants WHERE slug = ? AND id IS NOT ?", [.text(slug), SQLValue(id)]) != nil
+        guard let id else { return try conn.queryOne("SELECT 1 FROM tenants WHERE slug = ?", [.text(slug)]) != nil }
+        return try conn.queryOne("SELECT 1 FROM tenants WHERE slug = ? AND id <> ?", [.text(slug), .text(id)]) != nil
     }
 
     func insert(_ t: Tenant) throws {

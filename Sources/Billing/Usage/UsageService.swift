@@ -230,7 +230,7 @@ public struct UsageService: Sendable {
                 written += try conn.run("""
                     INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity)
                     SELECT tenant_id, resource_type, 'total', 0, sum(event_count), sum(total_quantity) FROM tenant_usage
-                    WHERE tenant_id = ? AND period_type = 'monthly' GROUP BY resource_type
+                    WHERE tenant_id = ? AND period_type = 'monthly' GROUP BY tenant_id, resource_type
                     """, [.text(t)])
             }
             if !dryRun {

@@ -132,7 +132,7 @@ public final class PostgresConnection: DatabaseConnection {
     }
 
     /// Closes the libpq connection; the connection is unusable afterwards. Idempotent.
-    func close() {
+    public func close() {
         guard !isClosed else { return }
         isClosed = true
         statements.removeAll()

@@ -170,7 +170,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     }
 
     /// The same server and credentials with another database (for tests that create one per test).
-    func withDatabase(_ name: String) -> String {
+    public func withDatabase(_ name: String) -> String {
         let lower = text.lowercased()
         let schemeLength = lower.hasPrefix("postgresql://") ? 13 : 11
         let afterScheme = text.index(text.startIndex, offsetBy: schemeLength)

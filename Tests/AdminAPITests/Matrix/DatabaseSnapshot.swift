@@ -26,7 +26,8 @@ final class DatabaseSnapshotter {
     init(_ database: Database) { self.database = database }
 
     func take() throws -> DatabaseSnapshot {
-        try database.read { conn in
+        if database.dialect == .postgres { return try takePostgres() }
+        return try database.read { conn in
             let schema = try conn.scalar("""
                 SELECT group_concat(type || ' ' || name || ' ' || ifnull(sql, ''), char(10)) FROM (SELECT * FROM sqlite_master ORDER BY type, name)
                 """).stringValue ?? ""
@@ -53,6 +54,29 @@ final class DatabaseSnapshotter {
             parts.append("(SELECT group_concat(r, char(10)) FROM (SELECT \(row) AS r FROM \(quoteIdentifier(name)) ORDER BY \(order)))")
         }
         return (schema, names, "SELECT " + (parts.isEmpty ? "1" : parts.joined(separator: ",\n")))
+    }
+
+    /// PostgreSQL: the catalog's columns stand for the schema, and each table's rows (as row text, sorted)
+    /// are hashed inside the server.
+    func takePostgres() throws -> DatabaseSnapshot {
+        try database.read { conn in
+            let schema = try conn.scalar("""
+                SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, ''),
+                                  E'\\n' ORDER BY table_name, ordinal_position)
+                FROM information_schema.columns WHERE table_schema = 'public'
+                """).stringValue ?? ""
+            if plan?.schema != schema {
+                let names = try conn.query("""
+                    SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name
+                    """).compactMap { $0.string("table_name") }
+                let parts = names.map { "(SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM \(Self.quoteIdentifier($0)) t)" }
+                plan = (schema, names, "SELECT " + (parts.isEmpty ? "1" : parts.joined(separator: ",\n")))
+            }
+            guard let plan, let row = try conn.queryOne(plan.sql) else { return DatabaseSnapshot(tables: ["schema": Crypto.sha256Hex(schema)]) }
+            var tables = ["schema": Crypto.sha256Hex(schema)]
+            for (i, name) in plan.tables.enumerated() { tables[name] = row[i].stringValue ?? "" }
+            return DatabaseSnapshot(tables: tables)
+        }
     }
 
     static func quoteIdentifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

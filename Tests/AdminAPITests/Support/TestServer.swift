@@ -1,10 +1,12 @@
 import AdminAPI
+import BackendTestSupport
 import Billing
 import Foundation
 import HTTP
 import Support
 
-/// A real server on an ephemeral loopback port over a fresh SQLite file in a temp directory.
+/// A real server on an ephemeral loopback port over a fresh SQLite file in a temp directory, or over a fresh
+/// PostgreSQL database when the suites run on PostgreSQL (`TestBackendEnvironment`).
 ///
 /// Its log goes to `logger` and, with `BILLING_TEST_LOG_DIR` set, to the suite log (`SuiteLog`), which
 /// `make test` scans for secrets; the secrets in its settings are registered there too.
@@ -13,6 +15,8 @@ final class TestServer: @unchecked Sendable {
     let directory: URL
     let client: TestClient
     let superKey: String
+    /// The PostgreSQL database of this server (dropped after it), when the suites run on PostgreSQL.
+    let postgres: FreshPostgresDatabase?
     private let thread: Thread
 
     static var repositoryRoot: URL {
@@ -27,6 +31,9 @@ final class TestServer: @unchecked Sendable {
         settings.http.port = 0
         settings.http.workerCount = 16
         settings.databasePath = directory.appendingPathComponent("billing.sqlite").path
+        postgres = TestBackendEnvironment.usesPostgres ? try FreshPostgresDatabase() : nil
+        settings.databaseURL = postgres?.url
+        settings.database.readerCount = postgres == nil ? settings.database.readerCount : 2
         settings.migrationsDirectory = Self.repositoryRoot.appendingPathComponent("migrations").path
         settings.publicDirectory = Self.repositoryRoot.appendingPathComponent("public").path
         settings.billing.passwordIterations = 1000

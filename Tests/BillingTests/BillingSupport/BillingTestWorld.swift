@@ -1,12 +1,15 @@
+import BackendTestSupport
 import Foundation
 import Storage
 import Support
 @testable import Billing
 
-/// A migrated database in a temp directory, a manual clock, and the billing services over them.
+/// A migrated database in a temp directory (or a fresh PostgreSQL database when the suites run on PostgreSQL,
+/// `TestBackendEnvironment`), a manual clock, and the billing services over them.
 final class BillingTestWorld: @unchecked Sendable {
     let directory: URL
     let database: Database
+    let postgres: FreshPostgresDatabase?
     let clock: ManualClock
     var settings: BillingSettings
 
@@ -18,7 +21,14 @@ final class BillingTestWorld: @unchecked Sendable {
     init(now: String = "2026-01-31T12:00:00Z", configure: (inout BillingSettings) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-unit-\(UUIDv7.random())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database(path: directory.appendingPathComponent("billing.sqlite").path)
+        postgres = TestBackendEnvironment.usesPostgres ? try FreshPostgresDatabase(prefix: "unit") : nil
+        if let postgres {
+            var configuration = DatabaseConfiguration()
+            configuration.readerCount = 2
+            database = try Database(postgresURL: postgres.url, configuration: configuration)
+        } else {
+            database = try Database(path: directory.appendingPathComponent("billing.sqlite").path)
+        }
         _ = try database.migrate(directory: Self.migrations)
         clock = ManualClock(RFC3339.parse(now)!)
         settings = BillingSettings()
@@ -81,7 +91,8 @@ final class BillingTestWorld: @unchecked Sendable {
                 let start = cal.periodStart(period, containing: ms / 1000)
                 try conn.run("""
                     INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity) VALUES (?, ?, ?, ?, 1, ?)
-                    ON CONFLICT DO UPDATE SET event_count = event_count + 1, total_quantity = total_quantity + excluded.total_quantity
+                    ON CONFLICT (tenant_id, resource_type, period_type, period_start)
+                    DO UPDATE SET event_count = tenant_usage.event_count + 1, total_quantity = tenant_usage.total_quantity + excluded.total_quantity
                     """, [.text(tenant), .text(type.rawValue), .text(period.rawValue), .integer(start), .integer(quantity)])
             }
         }
