@@ -12,12 +12,14 @@ struct SMTPEmailTransport: EmailTransport {
     }
 }
 
-/// Webhook POSTs through libcurl (`Outbound.OutboundHTTPClient`): no redirects, TLS verified.
+/// Webhook POSTs through libcurl (`Outbound.OutboundHTTPClient`): no redirects, TLS verified, and only to
+/// the addresses the URL policy checked (`OutboundRequest.pinnedAddresses`).
 struct HTTPWebhookTransport: WebhookTransport {
     let client: OutboundHTTPClient
 
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int {
-        var request = OutboundRequest(method: "POST", url: url, headers: headers, body: body)
+    func post(_ target: WebhookURLPolicy.Target, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int {
+        var request = OutboundRequest(method: "POST", url: target.url, headers: headers, body: body)
+        request.pinnedAddresses = Array(target.addresses.prefix(8))
         request.timeout = timeout
         request.connectTimeout = min(timeout, 5)
         request.maxResponseBytes = 64 * 1024  // the answer is not read; a receiver cannot make us buffer much
@@ -27,8 +29,10 @@ struct HTTPWebhookTransport: WebhookTransport {
 
 /// Builds the notification delivery of the server and the CLI on the `Outbound` transports.
 public enum DeliveryTransports {
+    /// `webhookResolver` resolves webhook hosts for the URL policy (tests answer for made-up names).
     public static func makeDelivery(database: Database, clock: any WallClock, settings: BillingSettings,
-                                    userAgent: String = "billing-server-webhooks/1") -> NotificationDelivery {
+                                    userAgent: String = "billing-server-webhooks/1",
+                                    webhookResolver: @escaping WebhookURLPolicy.Resolver = WebhookURLPolicy.systemResolver) -> NotificationDelivery {
         let n = settings.notifications
         var email: (any EmailTransport)?
         if let url = n.smtpURL, let from = n.smtpFrom {
@@ -38,6 +42,6 @@ public enum DeliveryTransports {
             email: NotificationSender(database: database, clock: clock, settings: settings, transport: email),
             webhooks: WebhookDispatcher(database: database, clock: clock, settings: n,
                                         transport: HTTPWebhookTransport(client: OutboundHTTPClient(userAgent: userAgent)),
-                                        secrets: WebhookSecretBox(paymentDataKey: settings.paymentDataKey)))
+                                        secrets: WebhookSecretBox(paymentDataKey: settings.paymentDataKey), resolver: webhookResolver))
     }
 }

@@ -5,7 +5,9 @@ import Support
 /// Posts one webhook; any HTTP status is an answer, only a failed exchange throws.
 /// Implemented on libcurl (`Outbound`) by the admin layer.
 public protocol WebhookTransport: Sendable {
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int
+    /// Must connect only to `target.addresses` when there are any (the addresses the URL policy checked),
+    /// never to what a new resolution of `target.host` might answer.
+    func post(_ target: WebhookURLPolicy.Target, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int
 }
 
 /// What one dispatch pass did.
@@ -30,14 +32,17 @@ public struct WebhookDispatcher: Sendable {
     let transport: (any WebhookTransport)?
     /// Seals new endpoint secrets and unseals stored ones for signing.
     let secrets: WebhookSecretBox
+    /// Resolves endpoint hosts for the URL policy, once per check (getaddrinfo in production).
+    let resolver: WebhookURLPolicy.Resolver
 
     public init(database: Database, clock: any WallClock, settings: NotificationSettings, transport: (any WebhookTransport)?,
-                secrets: WebhookSecretBox) {
+                secrets: WebhookSecretBox, resolver: @escaping WebhookURLPolicy.Resolver = WebhookURLPolicy.systemResolver) {
         self.database = database
         self.clock = clock
         self.settings = settings
         self.transport = transport
         self.secrets = secrets
+        self.resolver = resolver
     }
 
     /// Sends every due delivery, `batch` per claim, until none is due as of `now`.
@@ -108,10 +113,10 @@ public struct WebhookDispatcher: Sendable {
         do {
             guard let transport else { throw BillingError.unavailable(code: "webhooks_disabled", message: "no webhook transport") }
             let secret = try secrets.signingSecret(stored: job.storedSecret, endpointId: d.endpointId)
-            if !settings.webhookAllowPrivate {
-                _ = try WebhookURLPolicy.validate(job.url, allowPrivate: false)  // the name may point elsewhere by now
-            }
-            code = try transport.post(url: job.url, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: secret, body: body),
+            // Checked again (the name may point elsewhere by now), resolved once: the transport connects only
+            // to the addresses this check saw, never to a second answer of the resolver (DNS rebinding).
+            let target = try WebhookURLPolicy.target(job.url, allowPrivate: settings.webhookAllowPrivate, resolver: resolver)
+            code = try transport.post(target, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: secret, body: body),
                                       body: body, timeout: settings.webhookTimeoutSeconds)
             if let c = code, !(200...299).contains(c) { error = "endpoint answered HTTP \(c)" }
         } catch let e as WebhookSecretError {

@@ -22,7 +22,7 @@ public struct WebhookService: Sendable {
     /// Registers an endpoint; returns it with its secret, which is never shown again.
     public func create(tenantId: String, url: String, eventTypes: [String], description: String?,
                        context: CallContext) throws -> (endpoint: WebhookEndpoint, secret: String) {
-        let checkedURL = try WebhookURLPolicy.validate(url, allowPrivate: settings.webhookAllowPrivate)
+        let checkedURL = try WebhookURLPolicy.validate(url, allowPrivate: settings.webhookAllowPrivate, resolver: dispatcher.resolver)
         guard !eventTypes.isEmpty else { throw BillingError.validation(field: "event_types", reason: "must list at least one event type") }
         var types: [String] = []
         for t in eventTypes {
