@@ -23,7 +23,21 @@ struct HTTPWebhookTransport: WebhookTransport {
         request.timeout = timeout
         request.connectTimeout = min(timeout, 5)
         request.maxResponseBytes = 64 * 1024  // the answer is not read; a receiver cannot make us buffer much
-        return try client.send(request).status
+        do {
+            return try client.send(request).status
+        } catch {
+            // Categories only: libcurl's text names addresses, ports and timings (docs/SECURITY.md).
+            switch error {
+            case .timeout: throw WebhookTransportError.timeout
+            case .connectFailed: throw WebhookTransportError.connectFailed
+            case .tls: throw WebhookTransportError.tls
+            case .invalidURL: throw WebhookTransportError.other(reason: "libcurl refused the URL")
+            case .other(_, let message) where message.hasPrefix("response body exceeds"):  // ours, from OutboundHTTPClient
+                throw WebhookTransportError.other(reason: "the answer exceeded \(request.maxResponseBytes) bytes")
+            case .other(let code, _):
+                throw WebhookTransportError.other(reason: "the exchange failed (libcurl error \(code))")
+            }
+        }
     }
 }
 
