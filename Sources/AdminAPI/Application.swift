@@ -93,6 +93,7 @@ public final class Application: Sendable {
         maintenance.stop()
         services.jobScheduler.stop()
         services.webhookLoop.stop()
+        services.endpointTests.stop()
         try? services.apiKeys.flushLastUsed()
         services.database.close()
     }

@@ -76,3 +76,76 @@ import Testing
         }
     }
 }
+
+/// Issue 20 item 4 (fault test, loopback only): 80 concurrent `test_webhook_endpoint` calls from one tenant to
+/// a black hole (a loopback listener that accepts and never answers) held every request worker for the whole
+/// timeout, and another client's `/health` took 2.56 s. Now the tests run on the endpoint-test pool, two at a
+/// time per tenant (the rest 429 `rate_limited` with `Retry-After`), and `/health` stays fast.
+@Suite(.serialized) struct EndpointTestIsolationTests {
+    @Test func eightyTestsToABlackHole_LeaveHealthFast_AndOtherTenantsTesting() throws {
+        let server = try TestServer(configure: {
+            $0.billing.notifications.webhookAllowPrivate = true
+            $0.billing.notifications.webhookPollSeconds = 0
+            $0.billing.notifications.webhookTimeoutSeconds = 2
+        })
+        let hole = try WebhookEndpointTestTests.blackHole()
+        defer { hole.stop() }
+        let noisy = try server.makeKey(role: "admin", tenant: try server.makeTenant("Noisy"))
+        let quiet = try server.makeKey(role: "admin", tenant: try server.makeTenant("Quiet"))
+        let receiver = try NotifyWebhookReceiver()
+        func endpoint(_ key: String, _ url: String) throws -> String {
+            let r = try server.call("create_webhook_endpoint", key: key, body: ["url": .string(url), "event_types": ["*"]])
+            if key == quiet { receiver.setSecret(r.data["secret"]?.stringValue ?? "") }
+            return r.data["id"]?.stringValue ?? ""
+        }
+        let holeEndpoint = try endpoint(noisy, "http://127.0.0.1:\(hole.port)/hooks")
+        let quietEndpoint = try endpoint(quiet, receiver.url)
+
+        let answers = LockedValue<[TestResponse]>([])
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for _ in 0..<80 {
+            done.enter()
+            Thread {
+                start.wait()
+                if let r = try? server.call("test_webhook_endpoint", key: noisy, body: ["id": .string(holeEndpoint)]) {
+                    answers.withLock { $0.append(r) }
+                }
+                done.leave()
+            }.start()
+        }
+        for _ in 0..<80 { start.signal() }
+
+        // Meanwhile: another client's /health, and the pool never holds more than two of the noisy tenant's tests.
+        var latencies: [Double] = []
+        var mostHeld = 0
+        let until = Date().addingTimeInterval(1.5)
+        while Date() < until {
+            let t0 = Date()
+            #expect(try server.client.request("GET", "/health").status == 200)
+            latencies.append(Date().timeIntervalSince(t0))
+            mostHeld = max(mostHeld, server.app.services.endpointTests.heldPlaces.values.max() ?? 0)
+        }
+        let quietTest = try server.call("test_webhook_endpoint", key: quiet, body: ["id": .string(quietEndpoint)])
+        #expect(done.wait(timeout: .now() + 30) == .success)
+
+        latencies.sort()
+        let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        #expect(latencies.count >= 20 && p99 < 0.2, "/health p99 \(p99) s over \(latencies.count) requests")
+        #expect(mostHeld <= 2)
+        #expect(quietTest.status == 200 && quietTest.data["success"] == true, "another tenant's test: \(quietTest.text)")
+
+        let all = answers.withLock { $0 }
+        #expect(all.count == 80)
+        let ran = all.filter { $0.status == 200 }
+        let limited = all.filter { $0.status == 429 }
+        #expect(ran.count + limited.count == 80, "\(Set(all.map(\.status)))")
+        #expect(ran.count >= 2 && ran.allSatisfy { $0.data["category"] == "timeout" })
+        #expect(limited.count >= 60, "\(limited.count) of 80 were limited")
+        #expect(limited.allSatisfy { $0.errorCode == "rate_limited" && $0.header("Retry-After") == "5" })
+        #expect(hole.acceptedCount == ran.count, "each test that ran connected once; none that was limited did")
+        let settled = Date().addingTimeInterval(2)  // a place is given back just after its answer was sent
+        while !server.app.services.endpointTests.heldPlaces.isEmpty, Date() < settled { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(server.app.services.endpointTests.heldPlaces.isEmpty)
+    }
+}

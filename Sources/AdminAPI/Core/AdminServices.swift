@@ -32,6 +32,8 @@ public struct AdminServices: Sendable {
     public let webhooks: WebhookService
     public let delivery: NotificationDelivery
     public let webhookLoop: WebhookDeliveryLoop
+    /// Runs `test_webhook_endpoint` off the request workers, 2 per tenant at a time.
+    public let endpointTests = EndpointTestPool()
 
     /// `webhookResolver`: how webhook hosts are resolved for the URL policy (getaddrinfo; tests answer for made-up names).
     public init(database: Database, clock: any WallClock, settings: BillingSettings, gateway: (any PaymentGateway)? = nil,

@@ -80,6 +80,10 @@ public struct WebhookDispatcher: Sendable {
         return report
     }
 
+    /// The longest a `webhook.test` attempt waits (connect included), whatever `WEBHOOK_TIMEOUT_SECONDS` says:
+    /// someone is waiting for the answer, and a thread of the endpoint-test pool is held meanwhile.
+    public static let testTimeoutSeconds: Double = 5
+
     /// Sends a `webhook.test` event to `endpoint` now, once, and records it as a delivery.
     func sendTest(_ endpoint: WebhookEndpoint) throws -> WebhookTestResult {
         let now = clock.now()
@@ -92,7 +96,8 @@ public struct WebhookDispatcher: Sendable {
             d.attempts = 1
             return d
         }
-        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, storedSecret: endpoint.storedSecret), retries: false)
+        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, storedSecret: endpoint.storedSecret), retries: false,
+                                  timeout: min(settings.webhookTimeoutSeconds, Self.testTimeoutSeconds))
         let stored = try database.read { try WebhookStore.findDelivery($0, id: delivery.id) } ?? delivery
         return WebhookTestResult(delivery: stored, success: outcome.status == .succeeded, statusCode: outcome.code,
                                  failure: outcome.failure)
