@@ -19,33 +19,70 @@ public struct AdminResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         var fields: [(String, String)] = []
-        var response: HTTPResponse
+        let response: HTTPResponse
         do {
             response = try handle(request, logFields: &fields)
         } catch {
-            let apiError = APIError.from(error)
-            switch error {
-            case GatewayError.disabled, is APIError, is BillingError:
-                break  // the caller's answer says it all; a switched-off gateway is configuration, not a failure
-            case let gateway as GatewayError:
-                logger.warning("gateway call failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
-                                                       "error": gateway.reason])
-            case let corrupt as RowDecodingError:
-                // The description names the column and what it held, never the stored value.
-                logger.error("request failed: corrupt stored row", ["request_id": request.requestId, "action": request.query["action"] ?? "",
-                                                                    "error": corrupt.description])
-            default:
-                if apiError.status.code >= 500 {
-                    logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
-                                                    "error": String(describing: error)])
-                }
-            }
-            response = apiError.response
+            response = failure(error, request)
         }
-        response.logFields += fields
+        let logFields = fields
         let action = request.query["action"].flatMap { table.actions[$0] != nil ? $0 : "unknown" } ?? "none"
-        services.metrics.recordCall(action: action, status: response.status.code)
-        return response
+        let metrics = services.metrics
+        // Now, or when a deferred answer (`ActionResult.later`) arrives.
+        return response.map { response in
+            var response = response
+            response.logFields += logFields
+            metrics.recordCall(action: action, status: response.status.code)
+            return response
+        }
+    }
+
+    /// The answer to a thrown error, logged when it is the server's fault.
+    func failure(_ error: any Error, _ request: HTTPRequest) -> HTTPResponse {
+        let apiError = APIError.from(error)
+        switch error {
+        case GatewayError.disabled, is APIError, is BillingError:
+            break  // the caller's answer says it all; a switched-off gateway is configuration, not a failure
+        case let gateway as GatewayError:
+            logger.warning("gateway call failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                   "error": gateway.reason])
+        case let corrupt as RowDecodingError:
+            // The description names the column and what it held, never the stored value.
+            logger.error("request failed: corrupt stored row", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                                "error": corrupt.description])
+        default:
+            if apiError.status.code >= 500 {
+                logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                                                "error": String(describing: error)])
+            }
+        }
+        return apiError.response
+    }
+
+    /// The response of a handler's result.
+    func render(_ result: ActionResult, _ request: HTTPRequest) -> HTTPResponse {
+        switch result {
+        case .response(let r):
+            return r
+        case .data(let value, let status, let headers):
+            let envelope: JSON = ["data": value]
+            var h = HTTPHeaders([("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
+            for (k, v) in headers { h.add(k, v) }
+            return HTTPResponse(status: status, headers: h, body: .bytes(envelope.serialized()))
+        case .later(let start):
+            return .deferred { sink in
+                start(ActionReply { result in
+                    switch result {
+                    case .success(.later):
+                        sink.send(failure(APIError.internalError, request))  // a later answer must not defer again
+                    case .success(let result):
+                        sink.send(render(result, request))
+                    case .failure(let error):
+                        sink.send(failure(error, request))
+                    }
+                })
+            }
+        }
     }
 
     func handle(_ request: HTTPRequest, logFields: inout [(String, String)]) throws -> HTTPResponse {
@@ -87,15 +124,7 @@ public struct AdminResponder: HTTPResponder {
         if let tenantId { logFields.append(("tenant", tenantId)) }
 
         let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken)
-        switch try action.handler(actionRequest) {
-        case .response(let r):
-            return r
-        case .data(let value, let status, let headers):
-            let envelope: JSON = ["data": value]
-            var h = HTTPHeaders([("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
-            for (k, v) in headers { h.add(k, v) }
-            return HTTPResponse(status: status, headers: h, body: .bytes(envelope.serialized()))
-        }
+        return render(try action.handler(actionRequest), request)
     }
 
     /// The JSON body as an object; an empty body is no parameters.

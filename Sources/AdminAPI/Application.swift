@@ -27,6 +27,8 @@ public struct ApplicationSettings: Sendable {
     /// flushes), the job scheduler and the webhook delivery loop. Only tests that compare database
     /// snapshots turn this off; `run()` still flushes `last_used_at` at shutdown.
     public var runsBackgroundTasks = true
+    /// Resolves webhook hosts for the URL policy; getaddrinfo(3). Only tests replace it (DNS rebinding tests).
+    public var webhookResolver: WebhookURLPolicy.Resolver = WebhookURLPolicy.systemResolver
 
     public init() {}
 
@@ -80,7 +82,8 @@ public final class Application: Sendable {
             logger.error("ASAAS_ENABLED=true but ASAAS_API_KEY is not set: gateway actions answer 503 gateway_disabled")
         }
         services = AdminServices(database: database, clock: clock, settings: settings.billing,
-                                 gateway: AsaasGateway.make(settings.asaas, version: settings.version, logger: logger))
+                                 gateway: AsaasGateway.make(settings.asaas, version: settings.version, logger: logger),
+                                 webhookResolver: settings.webhookResolver)
         // Webhook events stored before a crash but never applied (SPEC §9).
         let repaired = try services.gatewayEvents.applyPending()
         if repaired > 0 { logger.info("applied stored gateway events left over from the last run", ["count": String(repaired)]) }
@@ -122,6 +125,7 @@ public final class Application: Sendable {
         maintenance.stop()
         services.jobScheduler.stop()
         services.webhookLoop.stop()
+        services.endpointTests.stop()
         try? services.apiKeys.flushLastUsed()
         services.database.close()
     }

@@ -7,7 +7,10 @@
 ///
 /// Strictness follows RFC 9112 §11 (request smuggling): Content-Length together with
 /// Transfer-Encoding, duplicate or non-numeric Content-Length, obs-fold, whitespace before the colon
-/// and control bytes are all rejected instead of being guessed at.
+/// and control bytes are all rejected instead of being guessed at. A bare LF ends a line of the head
+/// (RFC 9112 §2.2 allows it there), but never a line of chunked framing — chunk-size lines, the CRLF
+/// after chunk data, trailer fields and the final empty line: a proxy that reads `\n` differently
+/// there would see other chunk boundaries than we do.
 struct HTTPRequestParser {
     /// What `next()` found.
     enum Event {
@@ -51,6 +54,8 @@ struct HTTPRequestParser {
     private var start = 0
     /// Where the search for the next LF resumes (so a trickling client costs O(n), not O(n²)).
     private var scan = 0
+    /// Whether the line `nextLine` returned last ended in CRLF (false: a bare LF).
+    private var lastLineEndedInCRLF = false
     private var state: State = .requestLine
     private var body: [UInt8] = []
 
@@ -151,6 +156,7 @@ struct HTTPRequestParser {
                     return bufferedByteCount > 4096 ? fail(.badRequest("chunk size line too long")) : .needMore
                 }
                 guard let line = line else { return fail(.badRequest("chunk size line too long")) }
+                guard lastLineEndedInCRLF else { return fail(Self.bareLFInChunkedBody) }
                 guard let size = parseChunkSize(line) else { return fail(.badRequest("malformed chunk size")) }
                 if size == 0 {
                     state = .trailers(head, count: 0, bytes: 0)
@@ -172,6 +178,7 @@ struct HTTPRequestParser {
                     return bufferedByteCount > 2 ? fail(.badRequest("missing CRLF after chunk data")) : .needMore
                 }
                 guard line?.isEmpty == true else { return fail(.badRequest("missing CRLF after chunk data")) }
+                guard lastLineEndedInCRLF else { return fail(Self.bareLFInChunkedBody) }
                 state = .chunkSize(head)
 
             case .trailers(var head, let count, let bytes):
@@ -180,6 +187,7 @@ struct HTTPRequestParser {
                     return bytes + bufferedByteCount > limits.maxHeaderBytes ? fail(.headerFieldsTooLarge) : .needMore
                 }
                 guard let line = line else { return fail(.headerFieldsTooLarge) }
+                guard lastLineEndedInCRLF else { return fail(Self.bareLFInChunkedBody) }
                 if line.isEmpty {
                     // Trailer fields are validated but dropped: nothing here needs them (RFC 9110 §6.5.1
                     // lets a recipient discard them).
@@ -214,7 +222,8 @@ struct HTTPRequestParser {
             return nil
         }
         var lineEnd = lf
-        if lineEnd > start, buffer[lineEnd - 1] == 13 { lineEnd -= 1 }
+        lastLineEndedInCRLF = lineEnd > start && buffer[lineEnd - 1] == 13
+        if lastLineEndedInCRLF { lineEnd -= 1 }
         if lineEnd - start > limit { return .some(nil) }
         let line = Array(buffer[start..<lineEnd])
         start = lf + 1
@@ -233,6 +242,8 @@ struct HTTPRequestParser {
             start = 0
         }
     }
+
+    private static let bareLFInChunkedBody = HTTPParseError.badRequest("chunked framing needs CRLF line endings, not a bare LF")
 
     private mutating func fail(_ error: HTTPParseError) -> Event {
         state = .failed(error)

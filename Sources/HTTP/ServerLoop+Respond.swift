@@ -1,3 +1,4 @@
+import Foundation
 import Sockets
 import Support
 
@@ -8,6 +9,24 @@ extension ServerLoop {
     func respond(to request: HTTPRequest, keepAlive requestedKeepAlive: Bool, key: UInt64, date: String) {
         let started = monotonicNanoseconds()
         let response = responder.respond(to: request)
+        if let start = response.deferral {
+            // The worker is free from here; whoever calls the sink encodes and posts, on its own thread.
+            start(HTTPResponseSink { [self] final in
+                var final = final
+                if final.deferral != nil {
+                    final = .error(.internalServerError, code: "internal_error", message: "a deferred response was deferred again")
+                }
+                let now = HTTPDateCache.format(epochSeconds: Int(Date().timeIntervalSince1970))
+                finish(request, final, keepAlive: requestedKeepAlive, key: key, date: now, started: started)
+            })
+            return
+        }
+        finish(request, response, keepAlive: requestedKeepAlive, key: key, date: date, started: started)
+    }
+
+    /// Encodes `response`, hands the bytes to the loop, records metrics and the access log (any thread).
+    private func finish(_ request: HTTPRequest, _ response: HTTPResponse, keepAlive requestedKeepAlive: Bool, key: UInt64,
+                        date: String, started: UInt64) {
         let framing = HTTPResponseEncoder.framing(for: response, version: request.version)
         var keepAlive = requestedKeepAlive && !HTTPResponseEncoder.responderWantsClose(response) && !isShuttingDown
         if case .untilClose = framing { keepAlive = false }

@@ -129,6 +129,9 @@ final class ServerLoop: @unchecked Sendable {
     // Shared with other threads.
     private let mailbox = CompletionMailbox()
     private let shutdownRequested = Atomic<Bool>(false)
+    /// True once the loop has ended and closed its eventfd: a late completion (a deferred response, a worker
+    /// past the shutdown grace) must not write to that descriptor, whose number may belong to another file by then.
+    private let wakeClosed = Mutex(false)
 
     // Loop thread only.
     private var connections: [Connection?] = []
@@ -167,12 +170,13 @@ final class ServerLoop: @unchecked Sendable {
 
     /// Hands bytes (and possibly the end of a response) from a worker to the loop.
     func post(_ completion: Completion) {
-        if mailbox.post(completion) { queue.wake() }
+        guard mailbox.post(completion) else { return }
+        wakeClosed.withLock { closed in if !closed { queue.wake() } }
     }
 
     func requestShutdown() {
         shutdownRequested.store(true, ordering: .releasing)
-        queue.wake()
+        wakeClosed.withLock { closed in if !closed { queue.wake() } }
     }
 
     var isShuttingDown: Bool { shutdownRequested.load(ordering: .acquiring) }
@@ -225,6 +229,7 @@ final class ServerLoop: @unchecked Sendable {
         }
         if listening { stopListening() }
         pool.stop()
+        wakeClosed.withLock { $0 = true }
         queue.close()
         logger.info("http server stopped")
     }

@@ -71,6 +71,13 @@ final class CurlEasy: @unchecked Sendable {
         return code
     }
 
+    /// The address of the last connection (`CURLINFO_PRIMARY_IP`), nil before any.
+    func primaryIP() -> String? {
+        var text: UnsafeMutablePointer<CChar>?
+        guard ccurl_getinfo_string(raw, CURLINFO_PRIMARY_IP, &text) == CURLE_OK, let text, text[0] != 0 else { return nil }
+        return String(cString: text)
+    }
+
     /// Maps a failed `CURLcode` to our error, preferring libcurl's detailed message.
     func error(for code: CURLcode) -> OutboundError {
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))

@@ -26,25 +26,73 @@ public final class OutboundHTTPClient: Sendable {
 
     /// Performs `request`; any HTTP status is a response, only a failed exchange throws.
     public func send(_ request: OutboundRequest) throws(OutboundError) -> OutboundResponse {
-        let origin = try Self.origin(of: request.url)
+        let pins = try PinnedAddresses(request.pinnedAddresses)
+        // A pooled handle keeps its connections: one pinned to other addresses must not be reused.
+        let origin = try Self.origin(of: request.url) + (pins.map { " pinned " + $0.key } ?? "")
         let easy = try checkOut(origin)
         defer { checkIn(easy, origin: origin) }
 
         let headerList = try Self.headerList(for: request)
         let collector = ResponseCollector(limit: request.maxResponseBytes)
         try configure(easy, request, headerList: headerList, collector: collector)
+        var resolveList: CurlStringList?
+        if let pins { resolveList = try pin(easy, request.url, to: pins) }
 
         let start = monotonicNanoseconds()
-        let code = withExtendedLifetime((collector, headerList)) { easy.perform() }
+        let code = withExtendedLifetime((collector, headerList, pins, resolveList)) { easy.perform() }
         let duration = Double(monotonicNanoseconds() - start) / 1e9
         guard code == CURLE_OK else {
             if collector.exceededLimit {
                 throw .other(code: Int(code.rawValue), message: "response body exceeds \(request.maxResponseBytes) bytes")
             }
+            if let pins, code == CURLE_COULDNT_CONNECT, easy.primaryIP().map(pins.contains) == false {
+                throw .connectFailed("refused to connect to an address other than the pinned ones")
+            }
             throw easy.error(for: code)
+        }
+        if let pins {
+            // Belt and braces: the socket callback already refused every other address.
+            guard let connected = easy.primaryIP(), pins.contains(connected) else {
+                throw .connectFailed("the connection went to an address other than the pinned ones")
+            }
         }
         return OutboundResponse(status: easy.responseCode(), headers: collector.headers, body: collector.body,
                                 durationSeconds: duration)
+    }
+
+    /// Resolves the URL's host to the pinned addresses only and refuses sockets to any other; no proxy.
+    /// Returns the `CURLOPT_RESOLVE` list, which must live until the transfer is done.
+    private func pin(_ easy: CurlEasy, _ url: String, to pins: PinnedAddresses) throws(OutboundError) -> CurlStringList {
+        try easy.set(CURLOPT_PROXY, "")  // an empty string disables proxies, also those from the environment
+        guard ccurl_setopt_pinned_opensocket(easy.raw, pins.raw) == CURLE_OK else {
+            throw .other(code: -1, message: "could not set the socket callback")
+        }
+        let list = CurlStringList()
+        // The host and port exactly as libcurl parses the URL; a numeric host is not resolved at all.
+        if let (host, port) = Self.curlHostAndPort(url), PinnedAddresses.bytes(of: host) == nil {
+            list.append("\(host):\(port):" + pins.texts.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ","))
+            try easy.set(CURLOPT_RESOLVE, list: list.head)
+        }
+        return list
+    }
+
+    /// libcurl's own reading of `url`'s host (brackets removed) and port (the scheme's default when absent).
+    static func curlHostAndPort(_ url: String) -> (String, Int)? {
+        guard let handle = curl_url() else { return nil }
+        defer { curl_url_cleanup(handle) }
+        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
+        var host: UnsafeMutablePointer<CChar>?
+        var port: UnsafeMutablePointer<CChar>?
+        defer {
+            curl_free(host)
+            curl_free(port)
+        }
+        guard curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK, let host,
+              curl_url_get(handle, CURLUPART_PORT, &port, UInt32(CURLU_DEFAULT_PORT)) == CURLUE_OK, let port,
+              let number = Int(String(cString: port)) else { return nil }
+        var name = String(cString: host)
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        return (name, number)
     }
 
     // MARK: - Request set-up
@@ -205,6 +253,57 @@ public final class OutboundHTTPClient: Sendable {
 
     /// Idle handles currently pooled (for tests and metrics).
     var idleHandleCount: Int { idle.withLock { $0.count } }
+}
+
+/// The addresses a pinned request may connect to, in the C layout the socket callback reads.
+private final class PinnedAddresses {
+    let raw: UnsafeMutablePointer<ccurl_pinned_addresses>
+    /// The addresses as `inet_ntop` writes them, in the order given.
+    let texts: [String]
+    private let bytes: [[UInt8]]
+
+    /// nil for no pins; throws for an address that is not numeric, or more than `CCURL_MAX_PINNED`.
+    convenience init?(_ addresses: [String]) throws(OutboundError) {
+        guard !addresses.isEmpty else { return nil }
+        guard addresses.count <= Int(CCURL_MAX_PINNED) else { throw .invalidURL("at most \(CCURL_MAX_PINNED) pinned addresses") }
+        var parsed: [[UInt8]] = []
+        for address in addresses {
+            guard let b = Self.bytes(of: address) else { throw .invalidURL("a pinned address is not a numeric IP address") }
+            if !parsed.contains(b) { parsed.append(b) }
+        }
+        self.init(parsed)
+    }
+
+    private init(_ parsed: [[UInt8]]) {
+        bytes = parsed
+        texts = parsed.map(Self.text)
+        raw = .allocate(capacity: 1)
+        raw.initialize(to: ccurl_pinned_addresses())
+        for b in parsed { _ = b.withUnsafeBufferPointer { ccurl_pins_add(raw, $0.baseAddress, Int32($0.count)) } }
+    }
+
+    deinit { raw.deallocate() }
+
+    /// Identifies the set, for the handle pool.
+    var key: String { texts.sorted().joined(separator: ",") }
+
+    /// Whether `address` (text, as `CURLINFO_PRIMARY_IP` gives it) is one of the pinned ones.
+    func contains(_ address: String) -> Bool { Self.bytes(of: address).map(bytes.contains) ?? false }
+
+    /// 4 or 16 raw bytes of a numeric IPv4 or IPv6 address, nil for anything else.
+    static func bytes(of address: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, address, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    static func text(_ b: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = b.withUnsafeBytes { inet_ntop(b.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
 
 /// Collects one response: body bytes (bounded) and the header fields of the final response.

@@ -15,6 +15,11 @@ public struct OutboundRequest: Sendable {
     /// Larger response bodies abort the transfer (`OutboundError.other`), so a
     /// misbehaving peer cannot fill our memory.
     public var maxResponseBytes: Int = 16 << 20
+    /// Numeric addresses (`93.184.215.14`, `2606:4700::1111`; at most 8) this request may connect to, and
+    /// the only ones: the URL's host name is resolved to them without asking DNS (`CURLOPT_RESOLVE`), a
+    /// socket to any other address is refused before it is opened, proxies are not used, and the address
+    /// connected to (`CURLINFO_PRIMARY_IP`) is checked after the transfer. Empty: libcurl resolves as usual.
+    public var pinnedAddresses: [String] = []
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
         self.method = method

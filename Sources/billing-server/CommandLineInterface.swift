@@ -30,6 +30,7 @@ enum CommandLineInterface {
         """
 
     static func run(_ arguments: [String]) -> Int32 {
+        restrictNewFiles()
         let command = arguments.first ?? "serve"
         let rest = Array(arguments.dropFirst())
         switch command {
@@ -50,6 +51,13 @@ enum CommandLineInterface {
         default:
             return usageError("unknown command '\(command)'")
         }
+    }
+
+    /// Every file this process creates — the database and its `-wal`, `-shm` and `-journal` files, backups,
+    /// the data directory — is readable by its owner only (0600, directories 0700), whatever umask the
+    /// shell or service manager gave us: the database holds password hashes, sealed card tokens and business data.
+    static func restrictNewFiles() {
+        umask(0o077)
     }
 
     /// Writes a line to stdout unbuffered, so a pipe sees the bootstrap key and "listening" at once.

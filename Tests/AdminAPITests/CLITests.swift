@@ -36,10 +36,10 @@ import Testing
         return env
     }
 
-    func run(_ arguments: [String], env: [String: String] = [:]) throws -> Outcome {
+    /// Runs the binary with `arguments`; with `umask`, under a shell that sets that umask first.
+    func run(_ arguments: [String], env: [String: String] = [:], umask: String? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        Self.configure(process, arguments, umask: umask)
         process.environment = environment(env)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -49,6 +49,21 @@ import Testing
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func configure(_ process: Process, _ arguments: [String], umask: String?) {
+        guard let umask else {
+            process.executableURL = binary
+            process.arguments = arguments
+            return
+        }
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary.path] + arguments
+    }
+
+    /// The permission bits of `path` (nil when it does not exist).
+    func mode(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }
 
     @Test func config_InvalidPort_ExitsWith2NamingTheKey() throws {
@@ -128,6 +143,51 @@ import Testing
         let r = try run(["backup", target])
         #expect(r.status == 0)
         #expect(FileManager.default.fileExists(atPath: target))
+    }
+
+    /// Issue 18: under the usual umask 022 the database, its backup and the data directory were
+    /// world-readable (0644/0755): password hashes, sealed tokens and all business data for any local user.
+    @Test func migrateAndBackup_CreateOwnerOnlyFiles_UnderUmask022() throws {
+        let data = directory.appendingPathComponent("data")
+        let db = data.appendingPathComponent("billing.sqlite").path
+        let r = try run(["migrate"], env: ["DATABASE_PATH": db], umask: "022")
+        #expect(r.status == 0, "\(r.stderr)")
+        let backup = directory.appendingPathComponent("copy.sqlite").path
+        #expect(try run(["backup", backup], env: ["DATABASE_PATH": db], umask: "022").status == 0)
+        #expect(mode(db) == 0o600, "database \(String(mode(db) ?? -1, radix: 8))")
+        #expect(mode(backup) == 0o600, "backup \(String(mode(backup) ?? -1, radix: 8))")
+        #expect(mode(data.path) == 0o700, "data directory \(String(mode(data.path) ?? -1, radix: 8))")
+        for suffix in ["-wal", "-shm", "-journal"] where mode(db + suffix) != nil {
+            #expect(mode(db + suffix) == 0o600, "\(suffix) \(String(mode(db + suffix) ?? -1, radix: 8))")
+        }
+    }
+
+    /// The `-wal` and `-shm` files exist while the server runs: they are owner-only too.
+    @Test func serve_CreatesOwnerOnlyWALAndSHM_UnderUmask022() throws {
+        let process = Process()
+        Self.configure(process, ["serve"], umask: "022")
+        let port = 20000 + Int.random(in: 0..<20000)
+        process.environment = environment(["PORT": String(port)])
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("listening"), Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(try TestClient(port: port).request("GET", "/health").status == 200)
+        let db = directory.appendingPathComponent("db.sqlite").path
+        for path in [db, db + "-wal", db + "-shm"] {
+            #expect(mode(path) == 0o600, "\(path): \(mode(path).map { String($0, radix: 8) } ?? "missing")")
+        }
     }
 
     @Test func serve_PrintsBootstrapKeyOnce_ServesHealth_AndExits0OnSIGTERM() throws {

@@ -73,6 +73,25 @@ import Testing
         #expect(try snapshotB(w) == before)
     }
 
+    /// Issue 18: e-mails are unique across tenants, and the 409 said "a user with this e-mail already exists",
+    /// so a tenant admin could test which addresses other tenants have. Now the answer is the same words
+    /// whether the address is B's, A's own or a super-admin's, and B is unchanged.
+    @Test func duplicateEmail_OfAnotherTenant_GetsTheSameGeneric409() throws {
+        let w = try makeWorld()
+        let before = try snapshotB(w)
+        let own = try server.call("create_user", key: w.adminA, body: ["email": "a-user@example.com", "password": "a-user-password"])
+        #expect(own.status == 201, "\(own.text)")
+        let other = try server.call("create_user", key: w.adminA, body: ["email": "b-user@example.com", "password": "some-password-1"])
+        let mine = try server.call("create_user", key: w.adminA, body: ["email": "a-user@example.com", "password": "some-password-1"])
+        #expect(other.status == 409 && other.errorCode == "conflict", "\(other.text)")
+        #expect(other.text == mine.text, "\(other.text) vs \(mine.text)")
+        let message = other.json["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("cannot be used") && !message.contains("exist") && !message.contains("tenant"), "\(message)")
+        let moved = try server.call("update_user", key: w.adminA, body: ["id": own.data["id"]!, "email": "B-USER@example.com"])
+        #expect(moved.status == 409 && moved.text == other.text, "\(moved.text)")
+        #expect(try snapshotB(w) == before)
+    }
+
     @Test func crossTenant_ListsOfA_NeverContainB() throws {
         let w = try makeWorld()
         let keys = try server.call("list_api_keys", key: w.adminA)

@@ -115,11 +115,45 @@ struct InvoicesTests {
         ]).data["id"]!.stringValue!
         let html = try server.call("render_invoice", key: key, query: ["id": id])
         #expect(html.status == 200 && html.header("Content-Type")?.hasPrefix("text/html") == true)
+        // Issue 20: no page may frame the invoice, and no form in it may post anywhere.
+        let csp = (html.header("Content-Security-Policy") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(csp == ["default-src 'none'", "style-src 'unsafe-inline'", "frame-ancestors 'none'", "form-action 'none'"], "\(csp)")
+        #expect(html.header("X-Content-Type-Options") == "nosniff")
         #expect(!html.text.contains("<script>") && !html.text.contains("<img") && !html.text.contains("<b>Evil"))
         #expect(html.text.contains("&lt;script&gt;") && html.text.contains("&lt;b&gt;Evil &amp; Co&lt;/b&gt;"))
         #expect(html.text.contains("BRL 12.34") && html.text.contains("INV-"))
         #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "pdf"]).status == 200)  // InvoicePDFTests
         #expect(try server.call("render_invoice", key: key, query: ["id": id, "format": "doc"]).status == 400)
+    }
+
+    /// Issue 18: any number of line items was accepted (each rendered into HTML and PDF); 500 is the cap.
+    @Test func create_RefusesMoreThan500LineItems_NamingTheField() throws {
+        let (_, key) = try tenantAdmin()
+        func lines(_ n: Int) -> JSON { .array((0..<n).map { _ in ["description": "x", "amount_cents": 1] }) }
+        let ok = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "line_items": lines(500)])
+        #expect(ok.status == 201 && ok.data["amount_cents"] == 500, "\(ok.status) \(ok.text.prefix(300))")
+        let tooMany = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "line_items": lines(501)])
+        #expect(tooMany.status == 400 && tooMany.json["error"]?["fields"]?["line_items"] != nil, "\(tooMany.status) \(tooMany.text.prefix(300))")
+        #expect(try server.call("list_invoices", key: key).data["total"] == 1)
+    }
+
+    /// Issue 18: `external_invoice_url` is shown as a link, and `javascript:` or `data:` URLs were stored as given.
+    @Test func update_AcceptsOnlyHTTPExternalInvoiceURLs() throws {
+        let (_, key) = try tenantAdmin()
+        let id = try server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31"]).data["id"]!
+        for bad in ["javascript:alert(document.cookie)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>",
+                    "vbscript:msgbox(1)", "file:///etc/passwd", "//evil.example/pay", "/relative/path", "https://", "https:///x",
+                    "ftp://pay.example.com/i/1", "https://user:pw@pay.example.com/", "https://pay.example.com/\u{85}x", "http://a b/"] {
+            let r = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .string(bad)])
+            #expect(r.status == 400 && r.json["error"]?["fields"]?["external_invoice_url"] != nil, "\(bad) → \(r.status) \(r.text)")
+        }
+        #expect(try server.call("get_invoice", key: key, query: ["id": id.stringValue!]).data["external_invoice_url"] == .null)
+        for good in ["https://pay.example.com/i/1?t=abc", "HTTP://pay.example.com:8080/x"] {
+            let r = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .string(good)])
+            #expect(r.status == 200 && r.data["external_invoice_url"]?.stringValue == good, "\(good) → \(r.text)")
+        }
+        let cleared = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .null])
+        #expect(cleared.status == 200 && cleared.data["external_invoice_url"] == .null)
     }
 
     /// Issue 20: U+0600 forms one grapheme cluster with the `<` after it, so an escaper comparing

@@ -235,7 +235,7 @@ import Testing
         receiver.script([500])
         let failed = try server.call("test_webhook_endpoint", key: admin, body: ["id": .string(ep.id)])
         #expect(failed.data["success"] == false)
-        #expect(failed.data["status_code"] == 500)
+        #expect(failed.data["status_code"] == 500 && failed.data["category"] == "http_status")
         #expect(try dispatcher.dispatchDue().attempted == 0, "test events are not retried")
     }
 }

@@ -208,7 +208,9 @@ struct WebhookSecretSealingTests {
             #expect(sent.lastError == WebhookSecretError.cannotUnseal.description)
             let test = try server.call("test_webhook_endpoint", key: ep.admin, body: ["id": .string(ep.id)])
             #expect(test.status == 200 && test.data["success"] == false)
-            #expect(test.data["error"]?.stringValue == WebhookSecretError.cannotUnseal.description, "\(test.text)")
+            #expect(test.data["category"] == "secret_unavailable", "\(test.text)")
+            let logged = try server.call("list_webhook_deliveries", key: ep.admin, query: ["endpoint_id": ep.id]).data["items"]?.arrayValue
+            #expect(logged?.first { $0["id"] == test.data["delivery_id"] }?["last_error"]?.stringValue == WebhookSecretError.cannotUnseal.description)
             #expect(receiver.requests.isEmpty, "nothing is sent unsigned or wrongly signed")
             #expect(try storedSecret(server, id: ep.id).hasPrefix("sealed:v1:"), "the sealed value is kept for the right key")
         }
@@ -218,7 +220,9 @@ struct WebhookSecretSealingTests {
             defer { stop(server) }
             #expect(log().contains("sealed but PAYMENT_DATA_KEY is not configured"), "\(log())")
             let test = try server.call("test_webhook_endpoint", key: ep.admin, body: ["id": .string(ep.id)])
-            #expect(test.data["error"]?.stringValue == WebhookSecretError.keyMissing.description, "\(test.text)")
+            #expect(test.data["category"] == "secret_unavailable", "\(test.text)")
+            let logged = try server.call("list_webhook_deliveries", key: ep.admin, query: ["endpoint_id": ep.id]).data["items"]?.arrayValue
+            #expect(logged?.first { $0["id"] == test.data["delivery_id"] }?["last_error"]?.stringValue == WebhookSecretError.keyMissing.description)
         }
         // The right key again: the retried delivery goes out, signed with the original secret.
         let server = try start(key: rightKey)

@@ -103,6 +103,49 @@ struct HTTPRequestParserTests {
         #expect(requests(events).isEmpty, "\(name)")
     }
 
+    /// Issue 18: a bare LF ended chunk-size lines, the line after chunk data and trailers, where a proxy that
+    /// needs CRLF sees other chunk boundaries (request smuggling); RFC 9112 §7.1 wants CRLF throughout.
+    static let bareLFChunkedCases: [(String, String)] = [
+        ("LF after chunk size", "5\nhello\r\n0\r\n\r\n"),
+        ("LF after chunk size with extension", "5;a=b\nhello\r\n0\r\n\r\n"),
+        ("LF after chunk data", "5\r\nhello\n0\r\n\r\n"),
+        ("LF after last chunk", "5\r\nhello\r\n0\n\r\n"),
+        ("LF after a trailer field", "5\r\nhello\r\n0\r\nX-T: 1\n\r\n"),
+        ("LF as the final line", "5\r\nhello\r\n0\r\n\n"),
+        ("all bare LF", "5\nhello\n0\n\n"),
+    ]
+
+    @Test(arguments: bareLFChunkedCases.indices)
+    func parser_Rejects_BareLFInChunkedFraming(_ index: Int) {
+        let (name, body) = Self.bareLFChunkedCases[index]
+        let text = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
+        let expected = HTTPParseError.badRequest("chunked framing needs CRLF line endings, not a bare LF")
+        #expect(error(parse(text)) == expected, "\(name)")
+        #expect(requests(parse(text)).isEmpty, "\(name)")
+        // Byte by byte, so the CR and the LF arrive in different reads.
+        var parser = HTTPRequestParser()
+        var events: [HTTPRequestParser.Event] = []
+        for byte in Array(text.utf8) {
+            parser.feed([byte])
+            events += drain(&parser)
+            if error(events) != nil { break }
+        }
+        #expect(error(events) == expected, "\(name), byte by byte")
+        #expect(requests(events).isEmpty, "\(name), byte by byte")
+    }
+
+    @Test func parser_AcceptsCRLFChunks_WhenFedByteByByte() {
+        let text = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"
+        var parser = HTTPRequestParser()
+        var events: [HTTPRequestParser.Event] = []
+        for byte in Array(text.utf8) {
+            parser.feed([byte])
+            events += drain(&parser)
+        }
+        #expect(error(events) == nil)
+        #expect(requests(events).first?.body == Array("hello".utf8))
+    }
+
     @Test func parser_Returns414_WhenRequestLineExceedsLimit() {
         let text = "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n"
         #expect(error(parse(text)) == .uriTooLong)

@@ -273,6 +273,64 @@ struct HTTPServerTests {
         }
     }
 
+    /// A deferred response frees its worker at once: with one worker, a request that waits for its answer on
+    /// another thread does not hold up the next one, and its answer still arrives, whole, on its connection.
+    @Test func server_ServesOtherRequests_WhileADeferredResponseWaits() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let responder = HTTPClosureResponder { request in
+            guard request.path == "/later" else { return HTTPResponse(status: .ok, body: .bytes(Array("now".utf8))) }
+            return .deferred { sink in
+                Thread {
+                    gate.wait()
+                    sink.send(HTTPResponse(status: .accepted, headers: HTTPHeaders([("X-Later", "yes")]), body: .bytes(Array("later".utf8))))
+                }.start()
+            }
+        }
+        try withServer({ $0.workerCount = 1 }, responder: responder) { server in
+            let waiting = try TestClient(port: server.port)
+            try waiting.send("GET /later HTTP/1.1\r\nHost: t\r\nX-Request-Id: deferred-1\r\n\r\n")
+            Thread.sleep(forTimeInterval: 0.05)
+            for _ in 0..<3 {
+                let other = try TestClient(port: server.port)
+                try other.send(get)
+                #expect(try other.readResponse().bodyText == "now")
+            }
+            gate.signal()
+            let answer = try waiting.readResponse()
+            #expect(answer.status == 202 && answer.bodyText == "later" && answer.header("X-Later") == "yes")
+            #expect(answer.header("X-Request-Id") == "deferred-1" && answer.header("Date")?.hasSuffix(" GMT") == true)
+            // Keep-alive still works after a deferred answer.
+            try waiting.send(get)
+            #expect(try waiting.readResponse().bodyText == "now")
+            #expect(server.metrics.renderPrometheus().contains("202"))
+        }
+    }
+
+    /// A responder that drops its sink without answering gets a 500 to its client, not a connection that hangs.
+    @Test func server_Answers500_WhenADeferredResponseIsNeverGiven() throws {
+        let responder = HTTPClosureResponder { _ in .deferred { _ in } }
+        try withServer(responder: responder) { server in
+            let client = try TestClient(port: server.port)
+            try client.send(get)
+            let answer = try client.readResponse()
+            #expect(answer.status == 500 && answer.bodyText.contains("internal_error"))
+        }
+    }
+
+    /// `map` reaches a deferred answer; `waitingForDeferred` blocks for it (in-process callers).
+    @Test func deferred_MapsAndWaits() {
+        let response = HTTPResponse.deferred { sink in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { sink.send(HTTPResponse(status: .ok)) }
+        }.map { r in
+            var r = r
+            r.headers.add("X-Mapped", "1")
+            return r
+        }
+        let answer = response.waitingForDeferred()
+        #expect(answer.status == .ok && answer.headers["X-Mapped"] == "1" && answer.deferral == nil)
+        #expect(HTTPResponse(status: .noContent).map { _ in HTTPResponse(status: .accepted) }.status == .accepted)
+    }
+
     @Test func server_LogsAccessLineWithoutSecrets_WhenRequestServed() throws {
         let lines = Mutex<[String]>([])
         var configuration = HTTPServerConfiguration()

@@ -100,6 +100,68 @@ struct OutboundHTTPClientTests {
         }
     }
 
+    /// Issue 18 (DNS rebinding): a pinned request goes to the pinned address without resolving the name —
+    /// here one no resolver knows — and says that name in `Host`.
+    @Test func pinned_MadeUpName_ReachesTheListenerAtThePinnedAddress() throws {
+        let server = try TestHTTPServer { _ in .respond(status: 204) }
+        defer { server.stop() }
+        let url = "http://hooks.pinned-test.invalid:\(server.port)/hook"
+        var request = OutboundRequest(method: "POST", url: url, body: Array("{}".utf8))
+        request.pinnedAddresses = ["127.0.0.1"]
+        request.timeout = 5
+        #expect(try client.send(request).status == 204)
+        #expect(server.requests.first?.header("Host") == "hooks.pinned-test.invalid:\(server.port)")
+        #expect(try client.send(request).status == 204)  // a pooled handle keeps its pin
+        #expect(server.requests.count == 2)
+
+        var unpinned = OutboundRequest(method: "POST", url: url, body: Array("{}".utf8))
+        unpinned.timeout = 5
+        #expect { try client.send(unpinned) } throws: { error in
+            if case .connectFailed = error as? OutboundError { return true }
+            return false
+        }
+        #expect(server.requests.count == 2)
+    }
+
+    /// Whatever the URL names, a pinned request opens no socket to an address outside the pin: a numeric
+    /// host is refused by the socket callback, names (`localhost` too) resolve only to the pin.
+    @Test func pinned_RefusesToConnectAnywhereElse_BeforeOpeningASocket() throws {
+        let server = try TestHTTPServer { _ in .respond(status: 200) }
+        defer { server.stop() }
+        for url in [server.url + "/x", "http://[::1]:\(server.port)/x", "http://localhost:\(server.port)/x", "http://2130706433:\(server.port)/x"] {
+            var request = OutboundRequest(method: "GET", url: url)
+            request.pinnedAddresses = ["127.0.0.2"]
+            request.timeout = 5
+            #expect { try client.send(request) } throws: { error in
+                if case .connectFailed = error as? OutboundError { return true }
+                return false
+            }
+        }
+        #expect(server.acceptedConnections == 0)
+        #expect(server.requests.isEmpty)
+    }
+
+    /// Several pinned addresses are tried in turn, like the answers of a resolver.
+    @Test func pinned_TriesEveryPinnedAddress() throws {
+        let server = try TestHTTPServer { _ in .respond(status: 200) }
+        defer { server.stop() }
+        var request = OutboundRequest(method: "GET", url: "http://several.pinned-test.invalid:\(server.port)/")
+        request.pinnedAddresses = ["127.0.0.2", "127.0.0.1"]
+        request.timeout = 5
+        #expect(try client.send(request).status == 200)
+        #expect(server.requests.count == 1)
+    }
+
+    @Test(arguments: [["example.com"], ["127.0.0.1/32"], [""], Array(repeating: "127.0.0.1", count: 9)])
+    func pinned_RefusesAddressesThatAreNotNumeric(pins: [String]) {
+        var request = OutboundRequest(method: "GET", url: "http://127.0.0.1:9/")
+        request.pinnedAddresses = pins
+        #expect { try client.send(request) } throws: { error in
+            if case .invalidURL = error as? OutboundError { return true }
+            return false
+        }
+    }
+
     @Test func send_ThrowsTimeout_WhenServerIsSlowerThanTimeout() throws {
         let server = try TestHTTPServer { _ in .delayed(seconds: 2, status: 200) }
         defer { server.stop() }

@@ -29,7 +29,13 @@ enum InvoiceActions {
                 d.dueDate = try day(p, "due_date")
                 if d.dueDate == nil { throw APIError.validation("due_date", "is required") }
                 d.currency = try p.string("currency", maxLength: 3)
-                d.lineItems = try p.array("line_items").map { try $0.enumerated().map { try lineItem($1, field: "line_items[\($0)]") } }
+                d.lineItems = try p.array("line_items").map { items in
+                    // Counted before each line is decoded, so a huge array is refused at once.
+                    guard items.count <= InvoiceService.maxLineItems else {
+                        throw APIError.validation("line_items", "must hold at most \(InvoiceService.maxLineItems) items")
+                    }
+                    return try items.enumerated().map { try lineItem($1, field: "line_items[\($0)]") }
+                }
                 d.billingDetails = try p.object("billing_details")
                 d.notes = try p.string("notes", maxLength: 2000)
                 d.subscriptionId = try p.id("subscription_id")
@@ -55,8 +61,9 @@ enum InvoiceActions {
                 switch format {
                 case "html":
                     let html = try s.invoices.renderHTML(id: id, tenantId: r.tenant)
+                    // No script, no frame around it (clickjacking), no form that could post anywhere.
                     let headers = HTTPHeaders([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
-                                               ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                                               ("Content-Security-Policy", Self.renderedHTMLPolicy),
                                                ("X-Content-Type-Options", "nosniff")])
                     return .response(HTTPResponse(status: .ok, headers: headers, body: .bytes(Array(html.utf8))))
                 case "pdf":
@@ -72,6 +79,9 @@ enum InvoiceActions {
             },
         ]
     }
+
+    /// The printable invoice's `Content-Security-Policy`.
+    static let renderedHTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
 
     /// A `YYYY-MM-DD` date (a due date is a day, not an instant).
     static func day(_ p: Params, _ name: String) throws -> Date? {

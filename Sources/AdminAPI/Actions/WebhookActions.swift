@@ -32,8 +32,15 @@ enum WebhookActions {
                 try s.webhooks.delete(id: id, tenantId: r.tenant, context: r.context)
                 return .ok(["id": .string(id), "deleted": true])
             },
-            Action("test_webhook_endpoint", [.POST], .write, scope: .tenant, summary: "Send a signed webhook.test event now and report the answer") { r in
-                .ok(Present.webhookTest(try s.webhooks.test(id: try r.params.requiredID("id"), tenantId: r.tenant, context: r.context)))
+            Action("test_webhook_endpoint", [.POST], .write, scope: .tenant,
+                   summary: "Send a signed webhook.test event now and report the answer (2 at a time per tenant)") { r in
+                let endpoint = try s.webhooks.testTarget(id: try r.params.requiredID("id"), tenantId: r.tenant)
+                let permit = try reserveEndpointTest(s.endpointTests, tenant: r.tenant)
+                let context = r.context
+                // The outbound call runs on the endpoint-test pool; the request worker is free meanwhile.
+                return .later { reply in
+                    permit.run { reply.finish { .ok(Present.webhookTest(try s.webhooks.runTest(endpoint, context: context))) } }
+                }
             },
             Action("list_webhook_deliveries", [.GET], .read, scope: .tenant,
                    summary: "Deliveries with every attempt, newest first (endpoint_id?, status?, limit ≤ 200, offset)") { r in
@@ -44,5 +51,22 @@ enum WebhookActions {
                 return .ok(Present.page(page.items.map(Present.webhookDelivery), total: page.total, limit: limit, offset: offset))
             },
         ]
+    }
+}
+
+extension WebhookActions {
+    /// A place on the endpoint-test pool, or 429 `rate_limited` (this tenant's tests) / 503 (everyone's).
+    static func reserveEndpointTest(_ pool: EndpointTestPool, tenant: String) throws -> EndpointTestPool.Permit {
+        let retryAfter = String(Int(WebhookDispatcher.testTimeoutSeconds.rounded(.up)))
+        do {
+            return try pool.reserve(tenant: tenant)
+        } catch .tenantBusy {
+            throw APIError(.tooManyRequests, code: "rate_limited",
+                           message: "\(pool.perTenant) webhook endpoint tests of this tenant are already running; retry in \(retryAfter) s",
+                           headers: [("Retry-After", retryAfter)])
+        } catch .full {
+            throw APIError(.serviceUnavailable, code: "endpoint_tests_busy",
+                           message: "too many webhook endpoint tests are running; retry in \(retryAfter) s", headers: [("Retry-After", retryAfter)])
+        }
     }
 }

@@ -57,10 +57,13 @@ public struct ActionRequest: Sendable {
     }
 }
 
-/// What a handler returns: data for the envelope, or a whole response (HTML, CSV, cookies).
+/// What a handler returns: data for the envelope, or a whole response (HTML, CSV, cookies), or either later.
 public enum ActionResult: Sendable {
     case data(JSON, status: HTTPStatus, headers: [(String, String)])
     case response(HTTPResponse)
+    /// Answered later, without holding the request worker: `start` runs on the worker and hands the slow
+    /// part to threads of its own, which call `reply.finish` once with the real result (`test_webhook_endpoint`).
+    case later(@Sendable (ActionReply) -> Void)
 
     /// `{"data": value}` with 200.
     public static func ok(_ value: JSON) -> ActionResult { .data(value, status: .ok, headers: []) }
@@ -89,4 +92,14 @@ public struct Action: Sendable {
 
     /// True for actions that change state (audit, CSRF rule).
     public var isMutation: Bool { methods.contains(.POST) }
+}
+
+/// Finishes an action that answered `.later`, from any thread; errors map to statuses like any handler's.
+public struct ActionReply: Sendable {
+    let deliver: @Sendable (Result<ActionResult, any Error>) -> Void
+
+    /// Runs `body` and sends what it returns or throws (only the first call counts).
+    public func finish(_ body: () throws -> ActionResult) {
+        deliver(Result { try body() })
+    }
 }

@@ -32,8 +32,12 @@ public struct AdminServices: Sendable {
     public let webhooks: WebhookService
     public let delivery: NotificationDelivery
     public let webhookLoop: WebhookDeliveryLoop
+    /// Runs `test_webhook_endpoint` off the request workers, 2 per tenant at a time.
+    public let endpointTests = EndpointTestPool()
 
-    public init(database: Database, clock: any WallClock, settings: BillingSettings, gateway: (any PaymentGateway)? = nil) {
+    /// `webhookResolver`: how webhook hosts are resolved for the URL policy (getaddrinfo; tests answer for made-up names).
+    public init(database: Database, clock: any WallClock, settings: BillingSettings, gateway: (any PaymentGateway)? = nil,
+                webhookResolver: @escaping WebhookURLPolicy.Resolver = WebhookURLPolicy.systemResolver) {
         self.database = database
         self.clock = clock
         self.settings = settings
@@ -48,7 +52,7 @@ public struct AdminServices: Sendable {
         subscriptions = SubscriptionService(database: database, clock: clock, settings: settings)
         invoices = InvoiceService(database: database, clock: clock)
         paymentMethods = PaymentMethodService(database: database, clock: clock, settings: settings)
-        delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings)
+        delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings, webhookResolver: webhookResolver)
         payments = PaymentService(database: database, clock: clock, gateway: gateway, paymentMethods: paymentMethods)
         gatewayEvents = GatewayEventService(database: database, clock: clock)
         operatorAlerts = OperatorAlertService(database: database, clock: clock)

@@ -37,8 +37,9 @@ extension Present {
         ]
     }
 
+    /// A category instead of libcurl's text, and no latency: the answer must not map the network (issue 18).
     static func webhookTest(_ r: WebhookTestResult) -> JSON {
-        ["success": .bool(r.success), "status_code": JSON(r.statusCode), "latency_ms": JSON(r.latencyMs), "error": JSON(r.error),
-         "delivery": webhookDelivery(r.delivery)]
+        ["success": .bool(r.success), "status_code": JSON(r.statusCode), "category": JSON(r.failure?.rawValue),
+         "delivery_id": .string(r.delivery.id)]
     }
 }

@@ -26,6 +26,10 @@ public struct UserService: Sendable {
         }
     }
 
+    /// E-mail addresses are unique across tenants, so the answer must not tell a tenant admin that an
+    /// address belongs to a user of another tenant (issue 18): the same words whoever holds it.
+    static let emailTaken = BillingError.conflict("this e-mail address cannot be used; choose another one")
+
     public func create(_ draft: UserDraft, context: CallContext) throws -> User {
         guard let rawEmail = draft.email else { throw BillingError.missing("email") }
         let email = try Validate.email(rawEmail, field: "email")
@@ -48,9 +52,7 @@ public struct UserService: Sendable {
             if let tenantId, try TenantRepository(conn: conn).find(id: tenantId) == nil {
                 throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
             }
-            if try conn.queryOne("SELECT 1 FROM users WHERE email = ?", [.text(email)]) != nil {
-                throw BillingError.conflict("a user with this e-mail already exists")
-            }
+            if try conn.queryOne("SELECT 1 FROM users WHERE email = ?", [.text(email)]) != nil { throw Self.emailTaken }
             try conn.run("""
                 INSERT INTO users (id, email, name, password_hash, role, tenant_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -100,9 +102,7 @@ public struct UserService: Sendable {
             if user.role != .superAdmin, user.tenantId == nil { throw BillingError.missing("new_tenant_id") }
             if let name { user.name = name; changes["name"] = JSON(name) }
             if let email {
-                if try conn.queryOne("SELECT 1 FROM users WHERE email = ? AND id <> ?", [.text(email), .text(id)]) != nil {
-                    throw BillingError.conflict("a user with this e-mail already exists")
-                }
+                if try conn.queryOne("SELECT 1 FROM users WHERE email = ? AND id <> ?", [.text(email), .text(id)]) != nil { throw Self.emailTaken }
                 user.email = email
                 changes["email"] = .string(email)
             }

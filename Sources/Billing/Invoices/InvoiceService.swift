@@ -7,6 +7,9 @@ public struct InvoiceService: Sendable {
     let database: Database
     let clock: any WallClock
 
+    /// Line items one invoice may hold: more is a runaway script, and every line is rendered into HTML and PDF.
+    public static let maxLineItems = 500
+
     public init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
@@ -36,6 +39,9 @@ public struct InvoiceService: Sendable {
         let lines: [InvoiceLine]
         if let inputs = draft.lineItems {
             guard !inputs.isEmpty else { throw BillingError.validation(field: "line_items", reason: "must not be empty when given") }
+            guard inputs.count <= Self.maxLineItems else {
+                throw BillingError.validation(field: "line_items", reason: "must hold at most \(Self.maxLineItems) items")
+            }
             lines = try inputs.enumerated().map { try Self.line($1, field: "line_items[\($0)]") }
             guard let sum = Money.sum(lines.map(\.amountCents)), (0...PlanService.maxCents).contains(sum) else {
                 throw BillingError.validation(field: "line_items", reason: "must sum to an amount between 0 and \(PlanService.maxCents)")
@@ -114,7 +120,7 @@ public struct InvoiceService: Sendable {
         let notes: String?? = try u.notes.map { try $0.flatMap { try Validate.text($0, field: "notes", maxLength: 2000, required: false) } }
         let method: String?? = try u.paymentMethod.map { try $0.flatMap { try Validate.text($0, field: "payment_method", maxLength: 64, required: false) } }
         let external: String?? = try u.externalPaymentId.map { try $0.flatMap { try Validate.text($0, field: "external_payment_id", maxLength: 200, required: false) } }
-        let url: String?? = try u.externalInvoiceURL.map { try $0.flatMap { try Validate.text($0, field: "external_invoice_url", maxLength: 2000, required: false) } }
+        let url: String?? = try u.externalInvoiceURL.map { try $0.flatMap { try Self.invoiceURL($0) } }
         // A payment id decides whose gateway charge this invoice refunds, shows and is settled by: only the gateway
         // flow sets it, or a super-admin repairing a link (audited below).
         if u.externalPaymentId != nil, context.principal.role != .superAdmin {
@@ -164,6 +170,22 @@ public struct InvoiceService: Sendable {
             try AuditLog.record(conn, context, action: "update_invoice", tenantId: tenantId, targetId: id, changes: changes, at: now)
             return invoice
         }
+    }
+
+    /// `external_invoice_url`: shown to people as a link (dashboard, e-mails), so only an absolute http(s) URL
+    /// with a host; `javascript:`, `data:` and the like are refused (issue 18).
+    static func invoiceURL(_ raw: String) throws -> String? {
+        guard let text = try Validate.text(raw, field: "external_invoice_url", maxLength: 2000, required: false) else { return nil }
+        func refuse(_ reason: String) -> BillingError { .validation(field: "external_invoice_url", reason: reason) }
+        guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw refuse("must not contain spaces or control characters")
+        }
+        guard let parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw refuse("must be an absolute http or https URL")
+        }
+        guard let host = parts.host, !host.isEmpty else { throw refuse("must name a host") }
+        guard parts.user == nil, parts.password == nil else { throw refuse("must not contain credentials") }
+        return text
     }
 
     /// The invoice and its tenant's name, for rendering.

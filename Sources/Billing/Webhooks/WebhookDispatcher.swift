@@ -5,7 +5,19 @@ import Support
 /// Posts one webhook; any HTTP status is an answer, only a failed exchange throws.
 /// Implemented on libcurl (`Outbound`) by the admin layer.
 public protocol WebhookTransport: Sendable {
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int
+    /// Must connect only to `target.addresses` when there are any (the addresses the URL policy checked),
+    /// never to what a new resolution of `target.host` might answer.
+    func post(_ target: WebhookURLPolicy.Target, headers: [(String, String)], body: [UInt8], timeout: Double) throws -> Int
+}
+
+/// How a `WebhookTransport` reports a failed exchange: the category only. The messages stored in the delivery
+/// log are ours, so libcurl's text (addresses, ports, timings) never reaches a tenant.
+public enum WebhookTransportError: Error, Sendable, Equatable {
+    case connectFailed
+    case timeout
+    case tls
+    /// `reason` is ours and carries no peer detail (e.g. "the answer exceeded 65536 bytes").
+    case other(reason: String)
 }
 
 /// What one dispatch pass did.
@@ -30,14 +42,17 @@ public struct WebhookDispatcher: Sendable {
     let transport: (any WebhookTransport)?
     /// Seals new endpoint secrets and unseals stored ones for signing.
     let secrets: WebhookSecretBox
+    /// Resolves endpoint hosts for the URL policy, once per check (getaddrinfo in production).
+    let resolver: WebhookURLPolicy.Resolver
 
     public init(database: Database, clock: any WallClock, settings: NotificationSettings, transport: (any WebhookTransport)?,
-                secrets: WebhookSecretBox) {
+                secrets: WebhookSecretBox, resolver: @escaping WebhookURLPolicy.Resolver = WebhookURLPolicy.systemResolver) {
         self.database = database
         self.clock = clock
         self.settings = settings
         self.transport = transport
         self.secrets = secrets
+        self.resolver = resolver
     }
 
     /// Sends every due delivery, `batch` per claim, until none is due as of `now`.
@@ -65,6 +80,10 @@ public struct WebhookDispatcher: Sendable {
         return report
     }
 
+    /// The longest a `webhook.test` attempt waits (connect included), whatever `WEBHOOK_TIMEOUT_SECONDS` says:
+    /// someone is waiting for the answer, and a thread of the endpoint-test pool is held meanwhile.
+    public static let testTimeoutSeconds: Double = 5
+
     /// Sends a `webhook.test` event to `endpoint` now, once, and records it as a delivery.
     func sendTest(_ endpoint: WebhookEndpoint) throws -> WebhookTestResult {
         let now = clock.now()
@@ -77,11 +96,15 @@ public struct WebhookDispatcher: Sendable {
             d.attempts = 1
             return d
         }
-        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, storedSecret: endpoint.storedSecret), retries: false)
+        let outcome = try attempt(WebhookStore.Job(delivery: delivery, url: endpoint.url, storedSecret: endpoint.storedSecret), retries: false,
+                                  timeout: min(settings.webhookTimeoutSeconds, Self.testTimeoutSeconds))
         let stored = try database.read { try WebhookStore.findDelivery($0, id: delivery.id) } ?? delivery
         return WebhookTestResult(delivery: stored, success: outcome.status == .succeeded, statusCode: outcome.code,
-                                 latencyMs: outcome.latencyMs, error: outcome.error)
+                                 failure: outcome.failure)
     }
+
+    /// `2` for 2.0, `0.5` for 0.5.
+    static func seconds(_ t: Double) -> String { t == t.rounded() ? String(Int(t)) : String(t) }
 
     /// The headers of one attempt: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
     public static func headers(messageId: String, timestamp: Int, secret: String, body: [UInt8]) -> [(String, String)] {
@@ -94,32 +117,45 @@ public struct WebhookDispatcher: Sendable {
         let code: Int?
         let latencyMs: Int
         let error: String?
+        let failure: WebhookFailure?
     }
 
     /// One signed POST of a claimed delivery, logged; decides the delivery's next state.
-    func attempt(_ job: WebhookStore.Job, retries: Bool) throws -> Outcome {
+    func attempt(_ job: WebhookStore.Job, retries: Bool, timeout: Double? = nil) throws -> Outcome {
+        let timeout = timeout ?? settings.webhookTimeoutSeconds
         let d = job.delivery
         let body = Array(d.payload.utf8)
         let sentAt = clock.now()
         let timestamp = Int(sentAt.timeIntervalSince1970.rounded(.down))
         var code: Int?
         var error: String?
+        var failure: WebhookFailure?
         let started = monotonicNanoseconds()
         do {
             guard let transport else { throw BillingError.unavailable(code: "webhooks_disabled", message: "no webhook transport") }
             let secret = try secrets.signingSecret(stored: job.storedSecret, endpointId: d.endpointId)
-            if !settings.webhookAllowPrivate {
-                _ = try WebhookURLPolicy.validate(job.url, allowPrivate: false)  // the name may point elsewhere by now
+            // Checked again (the name may point elsewhere by now), resolved once: the transport connects only
+            // to the addresses this check saw, never to a second answer of the resolver (DNS rebinding).
+            let target = try WebhookURLPolicy.target(job.url, allowPrivate: settings.webhookAllowPrivate, resolver: resolver)
+            code = try transport.post(target, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: secret, body: body),
+                                      body: body, timeout: timeout)
+            if let c = code, !(200...299).contains(c) {
+                error = "endpoint answered HTTP \(c)"
+                failure = .httpStatus
             }
-            code = try transport.post(url: job.url, headers: Self.headers(messageId: d.messageId, timestamp: timestamp, secret: secret, body: body),
-                                      body: body, timeout: settings.webhookTimeoutSeconds)
-            if let c = code, !(200...299).contains(c) { error = "endpoint answered HTTP \(c)" }
+        } catch let e as WebhookTransportError {
+            switch e {
+            case .connectFailed: (failure, error) = (.connectFailed, "could not connect to the endpoint")
+            case .timeout: (failure, error) = (.timeout, "no answer within \(Self.seconds(timeout)) s")
+            case .tls: (failure, error) = (.tls, "TLS handshake or certificate verification failed")
+            case .other(let reason): (failure, error) = (.other, String(reason.prefix(200)))
+            }
         } catch let e as WebhookSecretError {
-            error = e.description
+            (failure, error) = (.secretUnavailable, e.description)
         } catch let e as BillingError {
-            if case .validation(_, let reason) = e { error = "url \(reason)" } else { error = String(describing: e) }
-        } catch let e {
-            error = String(String(describing: e).prefix(500))
+            if case .validation(_, let reason) = e { (failure, error) = (.urlRefused, "url \(reason)") } else { (failure, error) = (.other, String(describing: e)) }
+        } catch _ {
+            (failure, error) = (.other, "the exchange failed")  // never a foreign error's text: it may carry peer detail
         }
         let latency = Int((monotonicNanoseconds() - started) / 1_000_000)
         let finished = clock.now()
@@ -137,7 +173,7 @@ public struct WebhookDispatcher: Sendable {
                 }
             }
         }
-        let outcome = Outcome(status: next, code: code, latencyMs: latency, error: error)
+        let outcome = Outcome(status: next, code: code, latencyMs: latency, error: error, failure: failure)
         let retry = retryAt
         try database.write { conn in
             try WebhookStore.recordAttempt(conn, d, at: sentAt, statusCode: outcome.code, latencyMs: latency, error: outcome.error,

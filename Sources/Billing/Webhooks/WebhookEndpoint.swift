@@ -51,11 +51,30 @@ public struct WebhookAttempt: Sendable, Equatable {
     public let error: String?
 }
 
+/// Why an attempt failed, in the words `test_webhook_endpoint` answers with: a category, never libcurl's text or
+/// the latency, which together told a tenant which internal hosts and ports exist (issue 18).
+public enum WebhookFailure: String, Sendable, Equatable, CaseIterable {
+    /// No TCP connection (refused, unreachable, the name does not resolve, an address outside the pin).
+    case connectFailed = "connect_failed"
+    /// No complete answer within the timeout.
+    case timeout
+    /// TLS handshake or certificate verification failed.
+    case tls
+    /// The endpoint answered, but not with a 2xx.
+    case httpStatus = "http_status"
+    /// The URL policy refused the target at delivery time (it points inside the network now).
+    case urlRefused = "url_refused"
+    /// The endpoint's stored secret cannot be unsealed with the configured `PAYMENT_DATA_KEY`: nothing was sent.
+    case secretUnavailable = "secret_unavailable"
+    /// Any other failed exchange (an oversized answer, a protocol error).
+    case other
+}
+
 /// What `test_webhook_endpoint` reports.
 public struct WebhookTestResult: Sendable, Equatable {
     public let delivery: WebhookDelivery
     public let success: Bool
     public let statusCode: Int?
-    public let latencyMs: Int
-    public let error: String?
+    /// nil on success.
+    public let failure: WebhookFailure?
 }

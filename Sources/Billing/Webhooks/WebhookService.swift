@@ -22,7 +22,7 @@ public struct WebhookService: Sendable {
     /// Registers an endpoint; returns it with its secret, which is never shown again.
     public func create(tenantId: String, url: String, eventTypes: [String], description: String?,
                        context: CallContext) throws -> (endpoint: WebhookEndpoint, secret: String) {
-        let checkedURL = try WebhookURLPolicy.validate(url, allowPrivate: settings.webhookAllowPrivate)
+        let checkedURL = try WebhookURLPolicy.validate(url, allowPrivate: settings.webhookAllowPrivate, resolver: dispatcher.resolver)
         guard !eventTypes.isEmpty else { throw BillingError.validation(field: "event_types", reason: "must list at least one event type") }
         var types: [String] = []
         for t in eventTypes {
@@ -65,12 +65,25 @@ public struct WebhookService: Sendable {
 
     /// Sends a signed `webhook.test` event now and reports the answer (logged like any delivery, never retried).
     public func test(id: String, tenantId: String, context: CallContext) throws -> WebhookTestResult {
+        try runTest(try testTarget(id: id, tenantId: tenantId), context: context)
+    }
+
+    /// The endpoint `test` would send to: quick (one read), so the admin API checks it on the request worker
+    /// before handing the slow part, `runTest`, to threads of its own.
+    public func testTarget(id: String, tenantId: String) throws -> WebhookEndpoint {
         guard let endpoint = try database.read({ try WebhookStore.findEndpoint($0, id: id, tenantId: tenantId) }) else {
             throw BillingError.notFound("webhook endpoint not found")
         }
         guard dispatcher.transport != nil else {
             throw BillingError.unavailable(code: "webhooks_disabled", message: "outbound webhooks are not configured")
         }
+        return endpoint
+    }
+
+    /// Sends the test event to `endpoint` (blocks up to `WebhookDispatcher.testTimeoutSeconds`) and audits it.
+    public func runTest(_ endpoint: WebhookEndpoint, context: CallContext) throws -> WebhookTestResult {
+        let id = endpoint.id
+        let tenantId = endpoint.tenantId
         let result = try dispatcher.sendTest(endpoint)
         let now = clock.now()
         try database.write { conn in

@@ -1,5 +1,13 @@
 @testable import Billing
+import Synchronization
 import Testing
+
+/// Counts calls from a `@Sendable` closure.
+final class LockedCounter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
 
 /// URL policy, event-type matching and the backoff schedule, without a server.
 struct WebhookPolicyTests {
@@ -17,6 +25,61 @@ struct WebhookPolicyTests {
                       "http://exa mple.com/", "//example.com/x", "example.com", "https://example.com/#frag"])
     func malformedOrNonHTTP_IsRefused_EvenWhenPrivateAllowed(url: String) {
         #expect(throws: BillingError.self) { try WebhookURLPolicy.validate(url, allowPrivate: true) }
+    }
+
+    /// Issue 18: IPv6 forms that carry an internal IPv4 address (the kernel or a gateway turns them into
+    /// that address), plus `localhost.` with its trailing dot.
+    @Test(arguments: ["http://[::ffff:7f00:1]/", "http://[::ffff:a9fe:a9fe]/latest", "http://[0:0:0:0:0:ffff:10.1.2.3]/",
+                      "http://[::ffff:0:127.0.0.1]/", "http://[::ffff:0:a00:1]/",            // IPv4-translated (RFC 2765)
+                      "http://[::127.0.0.1]/", "http://[::10.0.0.1]/", "http://[::8.8.8.8]/",  // IPv4-compatible (deprecated)
+                      "http://[64:ff9b::127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::c0a8:101]/",
+                      "http://[64:ff9b:1::5db8:d70e]/",                                        // local-use NAT64 (RFC 8215)
+                      "http://[2002:7f00:1::]/", "http://[2002:a9fe:a9fe::1]/", "http://[2002:c0a8:101:1::1]/",  // 6to4
+                      "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",                      // Teredo, client 192.0.2.45
+                      "http://[2001:0:a00:1::1]/",                                             // Teredo, server 10.0.0.1
+                      "http://[fec0::1]/", "http://[100::1]/", "http://localhost./", "http://LOCALHOST.:8080/"])
+    func ipv6EmbeddingAnInternalIPv4_IsRefused_WhenPrivateNotAllowed(url: String) throws {
+        #expect(throws: BillingError.self) { try WebhookURLPolicy.validate(url, allowPrivate: false) }
+        #expect(try WebhookURLPolicy.validate(url, allowPrivate: true) == url)
+    }
+
+    @Test(arguments: ["http://example.com:0/", "http://example.com:65536/", "https://example.com:99999999999999999999/",
+                      "http://[::1]:70000/", "http://127.0.0.1:00/"])
+    func portsOutside1To65535_AreRefused_EvenWhenPrivateAllowed(url: String) {
+        #expect(throws: BillingError.validation(field: "url", reason: "must have a port between 1 and 65535")) {
+            try WebhookURLPolicy.validate(url, allowPrivate: true)
+        }
+    }
+
+    @Test func publicIPv4InsideIPv6_AndPortBounds_AreAccepted() throws {
+        for url in ["http://[64:ff9b::5db8:d70e]/h", "http://[2002:5db8:d70e::1]/h", "http://93.184.215.14:1/", "https://93.184.215.14:65535/",
+                    "http://93.184.215.14:/"] {
+            #expect(try WebhookURLPolicy.validate(url, allowPrivate: false) == url)
+        }
+    }
+
+    /// The check resolves once and hands the transport what it saw, to pin the connection to.
+    @Test func target_ResolvesOnce_AndCarriesTheCheckedAddresses() throws {
+        let calls = LockedCounter()
+        let resolver: WebhookURLPolicy.Resolver = { host in
+            calls.add()
+            return host == "hooks.example.test" ? [[93, 184, 215, 14], [0x26, 0x06, 0x47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11, 0x11], [93, 184, 215, 14]] : []
+        }
+        let target = try WebhookURLPolicy.target("https://Hooks.Example.Test./in?x=1", allowPrivate: false, resolver: resolver)
+        #expect(target == WebhookURLPolicy.Target(url: "https://Hooks.Example.Test./in?x=1", host: "hooks.example.test", port: 443,
+                                                  addresses: ["93.184.215.14", "2606:4700::1111"]))
+        #expect(calls.value == 1)
+        let literal = try WebhookURLPolicy.target("http://[2606:4700::1111]:8443/h", allowPrivate: false, resolver: resolver)
+        #expect(literal.addresses == ["2606:4700::1111"] && literal.port == 8443)
+        #expect(calls.value == 1)  // a numeric host is not resolved
+
+        // One internal answer among public ones refuses the URL.
+        let mixed: WebhookURLPolicy.Resolver = { _ in [[93, 184, 215, 14], [127, 0, 0, 1]] }
+        #expect(throws: BillingError.self) { try WebhookURLPolicy.target("http://mixed.example.test/", allowPrivate: false, resolver: mixed) }
+        #expect(throws: BillingError.self) { try WebhookURLPolicy.target("http://nowhere.example.test/", allowPrivate: false, resolver: resolver) }
+        // WEBHOOK_ALLOW_PRIVATE: nothing refused, what resolved is still pinned, an unknown name pins nothing.
+        #expect(try WebhookURLPolicy.target("http://mixed.example.test/", allowPrivate: true, resolver: mixed).addresses == ["93.184.215.14", "127.0.0.1"])
+        #expect(try WebhookURLPolicy.target("http://nowhere.example.test/", allowPrivate: true, resolver: resolver).addresses == [])
     }
 
     @Test func publicAddresses_AreAccepted() throws {

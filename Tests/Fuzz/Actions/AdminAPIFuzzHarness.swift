@@ -62,7 +62,7 @@ final class AdminAPIFuzzHarness: @unchecked Sendable {
             do { world = try World() } catch { fatalError("fuzz harness setup failed: \(error)") }
         }
         guard let request = FuzzRequest(bytes, actionNames: actionNames, fixture: world.fixture) else { return }
-        let response = world.responder.respond(to: request.http)
+        let response = world.responder.respond(to: request.http).waitingForDeferred()
         let body = Self.collect(response.body)
         if Self.verbose {
             print(request.http.method.rawValue, request.http.target, response.status.code, String(decoding: body.prefix(300), as: UTF8.self))
@@ -168,7 +168,7 @@ final class World {
             let request = HTTPRequest(method: .POST, target: "/admin-api?action=\(action)",
                                       headers: HTTPHeaders([superAdmin, ("Content-Type", "application/json")]), body: body.serialized(),
                                       requestId: "fuzz-setup")
-            let response = responder.respond(to: request)
+            let response = responder.respond(to: request).waitingForDeferred()
             let answer = (try? JSON.parse(AdminAPIFuzzHarness.collect(response.body))) ?? .null
             guard (200..<300).contains(response.status.code), let data = answer["data"] else {
                 throw FixtureError(message: "\(action) answered \(response.status.code) \(answer.serialized().count) bytes: \(String(decoding: answer.serialized(), as: UTF8.self))")

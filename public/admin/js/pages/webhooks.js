@@ -111,16 +111,26 @@ export async function render(view, ctx) {
   await loadDeliveries();
 }
 
+/** What test_webhook_endpoint's `category` means (docs/ADMIN_API.md). */
+const TEST_FAILURES = {
+  connect_failed: 'could not connect',
+  timeout: 'no answer in time',
+  tls: 'TLS handshake or certificate check failed',
+  url_refused: 'the URL now points at a private address',
+  secret_unavailable: 'the signing secret cannot be unsealed (PAYMENT_DATA_KEY)',
+  other: 'the exchange failed',
+};
+
 async function sendTest(e, ctx, button, out, after) {
   button.disabled = true;
   mount(out, loading(`Sending a test event to ${e.url}…`));
   try {
     const r = await api.post('test_webhook_endpoint', { id: e.id }, ctx.scope());
-    const answer = [r.status_code ? `HTTP ${r.status_code}` : null, typeof r.latency_ms === 'number' ? `${num(r.latency_ms)} ms` : null]
-      .filter(Boolean).join(' in ');
+    const answer = r.status_code ? `HTTP ${r.status_code}` : 'no answer';
+    const why = r.category && r.category !== 'http_status' ? (TEST_FAILURES[r.category] || r.category) : null;
     mount(out, h('div.state', { class: r.success ? 'state-ok' : 'state-error', role: 'status', dataset: { success: String(!!r.success) } },
-      h('p', h('strong', r.success ? 'Test delivered. ' : 'Test failed. '), `${e.url}: `, answer || 'no answer',
-        r.error ? h('span', ` — ${r.error}`) : null)));
+      h('p', h('strong', r.success ? 'Test delivered. ' : 'Test failed. '), `${e.url}: `, answer,
+        why ? h('span', ` — ${why}`) : null)));
     await after();
   } catch (ex) {
     if (ex.status === 401) { out.replaceChildren(); return; }
