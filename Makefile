@@ -36,7 +36,9 @@ run: release
 ## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
 ## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
 ## short fuzzing run of the HTTP and JSON parsers with a replay of the actions and Asaas webhook fuzz corpora.
-## A throwaway PostgreSQL cluster (Tests/pg/with_cluster.sh) runs for the whole suite: the schema parity check.
+## A throwaway PostgreSQL cluster (Tests/pg/with_cluster.sh) runs for the whole suite: the schema parity check, the
+## storage suites on both backends, the billing and Admin API suites a second time on PostgreSQL, and the
+## multi-instance harness (three servers on one database, kill -9 and a PostgreSQL restart under load).
 ## Every server it starts logs at debug level into BILLING_TEST_LOG_DIR; Tests/logscan.py then fails the run
 ## on any secret in those lines (docs/SECURITY.md, "Secrets never logged").
 test: export BILLING_TEST_LOG_DIR := $(CURDIR)/test-output/logs
@@ -49,6 +51,8 @@ test: test-deps
 test-suites:
 	python3 Tests/pg/schema_parity.py "$$BILLING_TEST_DATABASE_URL"
 	$(SWIFT) test --skip-build
+	BILLING_TEST_BACKEND=postgres $(SWIFT) test --skip-build --filter 'BillingTests|AdminAPITests'
+	python3 Tests/fault/multi_instance.py
 	python3 Tests/fault/crash_test.py --rounds 5
 	python3 Tests/fault/crash_webhooks.py --rounds 5 --invoices 60
 	python3 Tests/fault/crash_invoices.py --rounds 4 --subscriptions 600
@@ -56,7 +60,7 @@ test-suites:
 	Tests/e2e/run.sh
 	Tests/Fuzz/run.sh 10 http json
 	Tests/Fuzz/run.sh --replay
-	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,soak,e2e
+	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,multi_instance,soak,e2e
 
 ## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
 ## then 10 minutes of mixed traffic under slow-client attacks.

@@ -93,6 +93,11 @@ public struct UsageIngestor: Sendable {
         do {
             try conn.savepoint {
                 for (index, input) in inputs.enumerated() {
+                    if let key = input.idempotencyKey, conn.dialect == .postgres {
+                        // Another instance may be recording the same key right now: its transaction holds this lock until it
+                        // commits, so the lookup below then sees its event (a replay) instead of both inserting.
+                        try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [.text("usage_logs|\(tenantId)|\(key)")])
+                    }
                     if let key = input.idempotencyKey,
                        let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
                         let recorded = try UsageStore.decode(row)

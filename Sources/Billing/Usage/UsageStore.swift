@@ -39,6 +39,8 @@ final class RollupAccumulator {
         let type: ResourceType
         let period: PeriodType
         let start: Int64
+
+        var sortKey: String { "\(tenantId)|\(type.rawValue)|\(period.rawValue)|\(start)" }
     }
 
     static let stateKey = "billing.usage.rollups"
@@ -115,7 +117,8 @@ final class RollupAccumulator {
     }
 
     func flush(_ conn: Connection) throws {
-        for (key, d) in pending {
+        // One order for every instance's flush (PostgreSQL): their row locks can then never wait on each other in a cycle.
+        for (key, d) in pending.sorted(by: { $0.key.sortKey < $1.key.sortKey }) {
             try conn.run("""
                 INSERT INTO tenant_usage (tenant_id, resource_type, period_type, period_start, event_count, total_quantity)
                 VALUES (?, ?, ?, ?, ?, ?)
