@@ -280,7 +280,10 @@ struct DatabaseCopierTests {
         try other.execute("ROLLBACK")
         #expect(try pair.copier().copy().allCountsMatch)
     }
+}
 
+/// The copy order, without a database.
+struct DatabaseCopierOrderTests {
     @Test func order_PutsParentsFirst_AndRefusesACycle() throws {
         let t = { (name: String, parents: Set<String>) in TargetSchema.Table(name: name, columns: [], parents: parents) }
         #expect(try CopyPlan.order([t("c", ["b"]), t("b", ["a"]), t("a", []), t("z", [])]) == ["a", "z", "b", "c"])
