@@ -152,27 +152,37 @@ public struct DatabaseCopier: Sendable {
         values.reserveCapacity(perStatement * columns.count)
         var pending = 0
         var copied: Int64 = 0
+        var batch: (first: Row, last: Row)?
+        func key(_ row: Row) -> String { withRowid ? "rowid \(row[columns.count])" : table.describeKey(row) }
         func flush() throws {
-            guard pending > 0 else { return }
+            guard pending > 0, let rows = batch else { return }
             let text: String
             if pending == perStatement, let fullText { text = fullText } else {
                 text = head + Array(repeating: tuple, count: pending).joined(separator: ", ")
                 if pending == perStatement { fullText = text }
             }
-            try conn.run(SQL(text, values))
+            do {
+                try conn.run(SQL(text, values))
+            } catch let error as DatabaseError {
+                // Named by table and rows; the statement itself (hundreds of placeholders) is left out.
+                let state = error.sqlState.map { "PostgreSQL error \($0): " } ?? ""
+                let span = pending == 1 ? "row \(key(rows.first))" : "one of the \(pending) rows from \(key(rows.first)) to \(key(rows.last))"
+                throw DatabaseCopyError(.rowsRefused, "table \(table.name), \(span): \(state)\(error.message); nothing was copied", table: table.name)
+            }
             values.removeAll(keepingCapacity: true)
             pending = 0
+            batch = nil
         }
         try src.forEachRow(SQL(select)) { row in
             for (i, column) in columns.enumerated() {
                 do {
                     values.append(try column.convert(row[i]))
                 } catch let reason as ValueMismatch {
-                    let key = withRowid ? "rowid \(row[columns.count])" : table.describeKey(row)
-                    throw DatabaseCopyError(.valueDoesNotFit, "table \(table.name), column \(column.name), row \(key): \(reason.text); nothing was copied",
+                    throw DatabaseCopyError(.valueDoesNotFit, "table \(table.name), column \(column.name), row \(key(row)): \(reason.text); nothing was copied",
                                             table: table.name)
                 }
             }
+            batch = (batch?.first ?? row, row)
             pending += 1
             copied += 1
             if pending == perStatement { try flush() }
@@ -241,6 +251,8 @@ public struct DatabaseCopyError: Error, CustomStringConvertible, Sendable {
         case targetInUse
         /// A source value does not fit its target column's type.
         case valueDoesNotFit
+        /// PostgreSQL refused a batch of rows (a constraint the SQLite schema does not have).
+        case rowsRefused
         case countMismatch
         /// The foreign keys form a cycle, so no table order satisfies them.
         case cannotOrder

@@ -223,7 +223,7 @@ struct DatabaseCopierTests {
     @Test func integerOutOfRange_AndNULLInANotNullColumn_AreErrors() throws {
         var sqlite = Self.sqlite, postgres = Self.postgres
         sqlite["003_loose.sql"] = "CREATE TABLE loose (id TEXT PRIMARY KEY, small INTEGER, required TEXT);"
-        postgres["003_loose.sql"] = "CREATE TABLE loose (id TEXT PRIMARY KEY, small INTEGER, required TEXT NOT NULL);"
+        postgres["003_loose.sql"] = "CREATE TABLE loose (id TEXT PRIMARY KEY, small INTEGER CHECK (small >= 0), required TEXT NOT NULL);"
         let pair = try Pair(sqlite: sqlite, postgres: postgres)
         try pair.source.write { try $0.run("INSERT INTO loose VALUES ('big', 2147483648, 'r')") }
         #expect { try pair.copier().copy() } throws: {
@@ -232,6 +232,17 @@ struct DatabaseCopierTests {
         try pair.source.write { try $0.run("UPDATE loose SET small = 1, required = NULL") }
         #expect { try pair.copier().copy() } throws: {
             ($0 as? DatabaseCopyError)?.message.contains("table loose, column required, row id big: NULL in a NOT NULL column") == true
+        }
+        // A constraint only PostgreSQL has: the batch is named by its first and last keys, not by its SQL.
+        try pair.source.write { conn in
+            try conn.run("UPDATE loose SET required = 'r'")
+            for i in 0..<9 { try conn.run("INSERT INTO loose VALUES (?, ?, 'r')", [.text("k\(i)"), .integer(Int64(i))]) }
+            try conn.run("UPDATE loose SET small = -5 WHERE id = 'k4'")
+        }
+        #expect { try pair.copier(rowsPerStatement: 4).copy() } throws: { error in
+            let e = error as? DatabaseCopyError
+            return e?.kind == .rowsRefused && e!.message.contains("table loose, one of the 4 rows from id k3 to id k6: PostgreSQL error 23514")
+                && e!.message.contains("loose_small_check") && !e!.message.contains("INSERT")
         }
     }
 
