@@ -24,9 +24,12 @@ import Foundation
 ///    `rowsPerStatement` rows with bind values. Each value is checked against its target column's type:
 ///    SQLite integers go to integer columns, text to text columns; anything else (text in a BIGINT column,
 ///    a blob in a TEXT column, NULL in a NOT NULL column, text holding NUL) is a `DatabaseCopyError` naming
-///    the table, column and row key — never a cast — and the transaction is rolled back. Identity and
+///    the table, column and row key — never a cast — and the transaction is rolled back; so is a batch
+///    PostgreSQL refuses (a constraint SQLite lacks), named by its first and last row keys. Identity and
 ///    serial columns get their sequence moved to the copied maximum (`setval`). The target's row counts
-///    must equal the rows read, or the copy rolls back.
+///    must equal the rows read, or the copy rolls back. One transaction rather than one per few thousand
+///    rows: whatever row fails, the target is left empty and the command can run again; an insert-only
+///    transaction costs PostgreSQL nothing beyond the WAL it writes anyway.
 /// 5. **Verification** after COMMIT, from a fresh read of each database: the row count of every table.
 ///
 /// A failure before step 3 leaves the target untouched; one during step 4 leaves it migrated and empty,
