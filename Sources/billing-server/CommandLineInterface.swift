@@ -22,6 +22,7 @@ enum CommandLineInterface {
           \(JobsCommand.usage)
           backup PATH                         Copy the SQLite database to PATH with SQLite's online backup API
                                               (with DATABASE_URL, use pg_dump or PITR instead)
+          \(CopyDatabaseCommand.usage)
           \(ImportCommand.usage)
           --help, -h                          Show this help
           --version                           Print the version
@@ -45,6 +46,7 @@ enum CommandLineInterface {
         case "create-api-key": return withConfiguration([]) { createAPIKey($0, options: rest) }
         case "jobs": return JobsCommand.run(rest)
         case "import-php-db": return ImportCommand.run(rest)
+        case "copy-database": return CopyDatabaseCommand.run(rest)
         case "backup":
             guard rest.count == 1 else { return usageError("backup needs exactly one PATH") }
             return withConfiguration([]) { backup($0, to: rest[0]) }
