@@ -12,7 +12,8 @@ under the advisory lock) and then:
    ended: one invoice per subscription period, numbers unique and gapless, every subscription rolled once;
 4. revocation and suspension seen everywhere: a key used on every instance (so every auth cache holds it) is
    revoked on one; every instance answers 401 within 5 s; likewise a tenant suspended on one instance;
-5. login throttling counts across instances: attempts spread over the instances hit one shared limit;
+5. login throttling counts across instances: attempts spread over the instances hit one shared limit; every
+   instance's webhook delivery loop on one queue delivers each notification's webhook exactly once;
 6. kill -9 of one instance under load: clients retry a failed request on another instance with the same
    idempotency key; every acknowledged event is stored exactly once, rollups = raw;
 7. PostgreSQL restarted under load (`pg_ctl restart -m fast`): requests meanwhile get 503 with Retry-After (or
@@ -57,7 +58,8 @@ class Instances:
         self.servers = []
         for i in range(n):
             s = harness.Server(binary, os.path.join(workdir, f"never-{i}.sqlite"), port=harness.free_port(),
-                               env={"DATABASE_URL": url, "AUTO_PAYMENT_RETRY": "false", "LOGIN_RATE_LIMIT_PER_MINUTE": "10"})
+                               env={"DATABASE_URL": url, "AUTO_PAYMENT_RETRY": "false", "LOGIN_RATE_LIMIT_PER_MINUTE": "10",
+                                    "WEBHOOK_ALLOW_PRIVATE": "true"})
             s.key = self.key
             self.servers.append(s)
 
@@ -258,6 +260,48 @@ def login_throttle(inst, problems, limit):
     return f"login_limit={limit} statuses={collections.Counter(statuses)}"
 
 
+def webhooks_delivered_once(inst, problems, n=60):
+    """Every instance's delivery loop polls the same queue: each notification's webhook arrives exactly once."""
+    import http.server
+    seen = collections.Counter()
+    lock = threading.Lock()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                seen[self.headers.get("webhook-id")] += 1
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        tenant, key = make_tenant(inst, "Webhooks Across Instances")
+        st, e = inst.call(0, "create_webhook_endpoint", {"url": f"http://127.0.0.1:{server.server_port}/hook", "event_types": ["*"]}, key=key)
+        assert st == 201, (st, e)
+        for i in range(n):
+            st, _ = inst.call(i, "create_notification", {"tenant_id": tenant, "type": "invoice_due", "subject": f"n{i}", "message": "m"})
+            assert st == 201, st
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with lock:
+                if len(seen) >= n:
+                    break
+            time.sleep(0.2)
+        time.sleep(2)  # a double delivery would arrive now
+        with lock:
+            twice = [k for k, v in seen.items() if v > 1]
+            got = len(seen)
+        if got != n or twice:
+            problems.append(f"webhooks across instances: {got} of {n} delivered, {len(twice)} more than once")
+        return f"webhooks_delivered={got} duplicates={len(twice)}"
+    finally:
+        server.shutdown()
+
+
 class Load:
     """Clients sending log_usage with unique keys round-robin over live instances; a failed request is retried on
     another instance with the same key until it is acknowledged (or the run ends)."""
@@ -411,6 +455,7 @@ def main():
         parts.append(generate_invoices_race(inst, url, args.binary, problems))
         parts.append(seen_everywhere(inst, url, problems))
         parts.append(login_throttle(inst, problems, limit=10))
+        parts.append(webhooks_delivered_once(inst, problems))
         parts.append(kill_one_under_load(inst, url, problems))
         if args.cluster_dir:
             parts.append(postgres_restart_under_load(inst, url, args.cluster_dir, problems))
