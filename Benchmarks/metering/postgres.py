@@ -88,10 +88,12 @@ def main():
             results["pgbench c32"].append(pgbench(base, args.seconds))
             results["log_usage c32"].append(bench.wrk(port, key, tenants[1], args.seconds, 32))
             print(results["pgbench c32"][-1], results["log_usage c32"][-1], flush=True)
+        c = bench.Client(port, key)  # the server closed the idle keep-alive connection meanwhile
         c.call("set_quota", {"tenant_id": tenants[2], "resource_type": "message", "period": "monthly", "limit_value": 10**12, "is_hard_limit": True})
         results["log_usage c64"] = [bench.wrk(port, key, tenants[1], args.seconds, 64) for _ in range(args.runs)]
         results["enforce c64"] = [bench.wrk(port, key, tenants[2], args.seconds, 64, enforce=True) for _ in range(args.runs)]
         results["batch c4"] = [bench.wrk(port, key, tenants[3], args.seconds, 4, script=bench.BATCH_LUA) for _ in range(args.runs)]
+        c = bench.Client(port, key)
         for q in ("message", "completion"):
             c.call("set_quota", {"tenant_id": tenants[0], "resource_type": q, "period": "daily", "limit_value": 1000000})
         results["check_quota"] = bench.latency(lambda: c.call("check_quota", tenant_id=tenants[0], resource_type="message", period="daily"), 2000)

@@ -1,9 +1,10 @@
 import CSQLite
 import Foundation
+import Synchronization
 
 /// The database Billing holds, whichever backend serves it: a SQLite file (one writer thread with
-/// group commit and a pool of WAL readers) or a PostgreSQL server (one grouped-writes connection per
-/// instance and a pool of snapshot readers). Callers only see `write`, `read` and `Connection`.
+/// group commit and a pool of WAL readers) or a PostgreSQL server (`writerCount` grouped-writes
+/// connections per instance and a pool of snapshot readers). Callers only see `write`, `read` and `Connection`.
 ///
 /// ```swift
 /// let db = try Database(path: "billing.sqlite")          // or Database(postgresURL: "postgres://…")
@@ -22,16 +23,29 @@ public final class Database: Sendable {
     /// The SQL flavour of every connection of this database.
     public let dialect: SQLDialect
     public let configuration: DatabaseConfiguration
-    let writer: Writer
+    /// The writers (one on SQLite); `writer` is the first, which also runs `writeWithoutTransaction`.
+    let writers: [Writer]
+    var writer: Writer { writers[0] }
+    private let nextWriter = Atomic<Int>(0)
     let readers: ReaderPool
 
-    init(location: String, dialect: SQLDialect, configuration: DatabaseConfiguration, writer: Writer, readers: ReaderPool) {
+    init(location: String, dialect: SQLDialect, configuration: DatabaseConfiguration, writers: [Writer], readers: ReaderPool) {
+        precondition(!writers.isEmpty, "a database needs a writer")
         self.location = location
         self.dialect = dialect
         self.configuration = configuration
-        self.writer = writer
+        self.writers = writers
         self.readers = readers
-        writer.start()
+        for w in writers { w.start() }
+    }
+
+    /// The writer for the next unit: round robin, so under load each writer's queue fills and its batches grow.
+    private func anyWriter() -> Writer {
+        guard writers.count > 1 else { return writers[0] }
+        // A unit calling `write` would wait on another writer while holding its own transaction's locks:
+        // sent to its own writer instead, it traps there as on SQLite.
+        if let own = writers.first(where: { $0.isWriterThread }) { return own }
+        return writers[nextWriter.add(1, ordering: .relaxed).oldValue % writers.count]
     }
 
     /// Opens (creating if needed) the SQLite database at `path`, in WAL mode with `synchronous=FULL`,
@@ -51,12 +65,12 @@ public final class Database: Sendable {
                                            busyTimeoutMilliseconds: Int32(clamping: configuration.busyTimeoutMilliseconds))
         let policy = WriterPolicy(begin: "BEGIN IMMEDIATE", afterBatch: { checkpointer.afterBatch($0 as! SQLiteConnection) })
         self.init(location: path, dialect: .sqlite, configuration: configuration,
-                  writer: Writer(connection: writeConnection, policy: policy, maxBatch: configuration.maxBatchUnits),
+                  writers: [Writer(connection: writeConnection, policy: policy, maxBatch: configuration.maxBatchUnits)],
                   readers: ReaderPool(connections: readConnections, begin: "BEGIN DEFERRED"))
     }
 
     deinit {
-        writer.close(fromDeinit: true)
+        for w in writers { w.close(fromDeinit: true) }
         readers.close()
     }
 
@@ -80,7 +94,7 @@ public final class Database: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let unit = WriteUnit(exclusive: false, work)
-        try writer.submit(unit)
+        try anyWriter().submit(unit)
         return try unit.result!.get()
     }
 
@@ -108,12 +122,12 @@ public final class Database: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Writer counters and latency histograms, plus the current queue depth.
+    /// Writer counters and latency histograms, plus the current queue depth (of the first writer).
     public var writerStatistics: WriterStatistics { writer.snapshot }
 
     /// Finishes queued writes, then closes every connection; later calls throw. Idempotent.
     public func close() {
-        writer.close()
+        for w in writers { w.close() }
         readers.close()
     }
 }

@@ -28,6 +28,10 @@ public struct DatabaseConfiguration: Sendable {
     public var statementTimeoutMilliseconds = 30_000
     /// Shown in `pg_stat_activity`.
     public var applicationName = "billing-server"
+    /// Writer connections of one instance, each grouping the units it is given into one transaction per batch.
+    /// SQLite always has one (its file takes one writer at a time); on PostgreSQL several let the round trips of
+    /// one batch overlap with another's, while row and advisory locks keep concurrent units exact.
+    public var writerCount = 4
     /// Isolation of the writer's group-commit transactions.
     public var writeIsolation = WriteIsolation.readCommitted
 

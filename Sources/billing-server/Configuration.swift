@@ -49,6 +49,7 @@ struct Configuration {
             app.databaseURL = url
         }
         app.database.readerCount = try env.int("DATABASE_READERS", default: 4, in: 1...64)
+        app.database.writerCount = try env.int("DATABASE_WRITERS", default: 4, in: 1...64)
         app.database.connectTimeoutSeconds = try env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 2...300)
         app.database.statementTimeoutMilliseconds = try env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default: 30, in: 0...86400) * 1000
         app.migrationsDirectory = env.string("MIGRATIONS_DIR") ?? Self.bundledDirectory("migrations")

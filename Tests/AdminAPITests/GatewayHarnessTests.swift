@@ -79,7 +79,7 @@ final class GatewayHarness: @unchecked Sendable {
         s.http.workerCount = 8
         s.databasePath = databasePath
         s.databaseURL = postgres?.url
-        if postgres != nil { s.database.readerCount = 2 }
+        if postgres != nil { s.database.readerCount = 2; s.database.writerCount = 2 }
         s.migrationsDirectory = TestServer.repositoryRoot.appendingPathComponent("migrations").path
         s.publicDirectory = TestServer.repositoryRoot.appendingPathComponent("public").path
         s.billing.passwordIterations = 1000

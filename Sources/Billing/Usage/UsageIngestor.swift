@@ -66,10 +66,9 @@ public struct UsageIngestor: Sendable {
                 throw BillingError.notFound("tenant not found")
             }
             if let refusal = try tenant.decode(Tenant.Status.self, "status").refusal { throw refusal }
-            return try conn.savepoint {
-                try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
-                                defaultThreshold: defaultThreshold, window: window, now: now)
-            }
+            // The unit's own savepoint (the writer's) undoes everything when `ingest` throws.
+            return try Self.ingest(conn, tenantId: tenantId, inputs, enforceHard: enforceHard, calendar: calendar,
+                                   defaultThreshold: defaultThreshold, window: window, now: now)
         }
         switch outcome {
         case .recorded(let results): return results
@@ -90,14 +89,14 @@ public struct UsageIngestor: Sendable {
         var results: [UsageLogResult] = []
         var counters = RollupCounters(conn: conn, tenantId: tenantId)
         var notices: [QuotaNotice] = []
+        // A batch is refused whole: its savepoint takes back the events recorded before the one a quota refused.
+        // A single event is refused before anything is written, so it needs none (two round trips on PostgreSQL).
+        func atomically(_ body: () throws -> Void) throws {
+            if inputs.count > 1 { try conn.savepoint(body) } else { try body() }
+        }
         do {
-            try conn.savepoint {
+            try atomically {
                 for (index, input) in inputs.enumerated() {
-                    if let key = input.idempotencyKey, conn.dialect == .postgres {
-                        // Another instance may be recording the same key right now: its transaction holds this lock until it
-                        // commits, so the lookup below then sees its event (a replay) instead of both inserting.
-                        try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [.text("usage_logs|\(tenantId)|\(key)")])
-                    }
                     if let key = input.idempotencyKey,
                        let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
                         let recorded = try UsageStore.decode(row)
@@ -129,7 +128,21 @@ public struct UsageIngestor: Sendable {
                     let event = UsageEvent(id: UUIDv7.make(at: Date(timeIntervalSince1970: Double(occurred) / 1000)), tenantId: tenantId,
                                            resourceType: input.resourceType, quantity: input.quantity, resourceId: input.resourceId,
                                            metadata: input.metadata, idempotencyKey: input.idempotencyKey, occurredAt: occurred, createdAt: nowMs)
-                    try UsageStore.insert(conn, event)
+                    guard try UsageStore.insert(conn, event) else {
+                        // Another instance recorded this key after the lookup above (PostgreSQL: the insert waited for its
+                        // commit): a replay, then, of the event it stored.
+                        guard let key = input.idempotencyKey,
+                              let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?",
+                                                          [.text(tenantId), .text(key)]) else {
+                            throw BillingError.conflict("the event could not be recorded; retry")
+                        }
+                        let recorded = try UsageStore.decode(row)
+                        guard recorded.isReplay(of: input) else {
+                            throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)
+                        }
+                        results.append(UsageLogResult(event: recorded, duplicate: true))
+                        continue
+                    }
                     // Threshold crossings, judged on the counters before and after this event.
                     for q in quotas {
                         let start = calendar.periodStart(q.period, containing: seconds)

@@ -4,13 +4,16 @@ import Support
 
 /// The SQL of raw usage events.
 enum UsageStore {
-    static func insert(_ conn: Connection, _ e: UsageEvent) throws {
+    /// Inserts the event; false when its idempotency key is already recorded (by a concurrent transaction: the caller
+    /// looked first). On PostgreSQL the insert waits for that transaction's commit, so the row is then visible.
+    static func insert(_ conn: Connection, _ e: UsageEvent) throws -> Bool {
         try conn.run("""
             INSERT INTO usage_logs (id, tenant_id, resource_type, quantity, resource_id, metadata_json, idempotency_key, occurred_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """, [.text(e.id), .text(e.tenantId), .text(e.resourceType.rawValue), .integer(e.quantity), SQLValue(e.resourceId),
                   SQLValue(e.metadata.map { JSON.object($0).serializedString() }), SQLValue(e.idempotencyKey),
-                  .integer(e.occurredAt), .integer(e.createdAt)])
+                  .integer(e.occurredAt), .integer(e.createdAt)]) > 0
     }
 
     /// A `usage_logs` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable.

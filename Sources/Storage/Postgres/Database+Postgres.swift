@@ -1,6 +1,6 @@
 extension Database {
-    /// Connects to the PostgreSQL server of `postgresURL` (14 or later): one writer connection that groups
-    /// concurrent `write` units into one transaction per batch, and `readerCount` reader connections,
+    /// Connects to the PostgreSQL server of `postgresURL` (14 or later): `writerCount` writer connections, each
+    /// grouping the concurrent `write` units it is given into one transaction per batch, and `readerCount` reader connections,
     /// each `read` one `REPEATABLE READ READ ONLY` snapshot. No file is created.
     ///
     /// Throws `PostgresURLError` for a malformed URL and an `isUnavailable` `DatabaseError` when the server
@@ -9,14 +9,17 @@ extension Database {
     public convenience init(postgresURL: String, configuration: DatabaseConfiguration = .init()) throws {
         precondition(configuration.readerCount >= 1, "readerCount must be at least 1")
         let url = try PostgresURL(postgresURL)
-        let writeConnection = try PostgresConnection(url: url, configuration: configuration)
+        var writers: [Writer] = []
+        let begin = configuration.writeIsolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(configuration.writeIsolation.rawValue)"
+        for _ in 0..<max(1, configuration.writerCount) {
+            writers.append(Writer(connection: try PostgresConnection(url: url, configuration: configuration), policy: WriterPolicy(begin: begin),
+                                  maxBatch: configuration.maxBatchUnits))
+        }
         var readConnections: [any ManagedConnection] = []
         for _ in 0..<configuration.readerCount {
             readConnections.append(try PostgresConnection(url: url, configuration: configuration))
         }
-        let begin = configuration.writeIsolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(configuration.writeIsolation.rawValue)"
-        self.init(location: url.redacted, dialect: .postgres, configuration: configuration,
-                  writer: Writer(connection: writeConnection, policy: WriterPolicy(begin: begin), maxBatch: configuration.maxBatchUnits),
+        self.init(location: url.redacted, dialect: .postgres, configuration: configuration, writers: writers,
                   readers: ReaderPool(connections: readConnections, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
     }
 

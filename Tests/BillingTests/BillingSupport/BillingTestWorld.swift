@@ -25,6 +25,7 @@ final class BillingTestWorld: @unchecked Sendable {
         if let postgres {
             var configuration = DatabaseConfiguration()
             configuration.readerCount = 2
+            configuration.writerCount = 2
             database = try Database(postgresURL: postgres.url, configuration: configuration)
         } else {
             database = try Database(path: directory.appendingPathComponent("billing.sqlite").path)
