@@ -16,7 +16,7 @@ then measures `enforce` (hard quota far away, 64 connections), `log_usage_batch`
 targets are stated in: log_usage ≥ 1.0× pgbench tps, batch ≥ 5× single, enforce p99 ≤ 2× non-enforce p99,
 quota status p99 < 2 ms.
 
-Usage: Benchmarks/metering/postgres.py [--runs 3] [--seconds 8] [--url postgres://…]
+Usage: Benchmarks/metering/postgres.py [--runs 3] [--seconds 8] [--writers 4] [--url postgres://…]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, urllib.parse, uuid
 
@@ -65,6 +65,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--writers", type=int, default=4, help="DATABASE_WRITERS of the server")
     ap.add_argument("--url", help="a PostgreSQL server to use instead of a throwaway cluster (a superuser URL)")
     args = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "billing-server"], cwd=ROOT, check=True)
@@ -80,7 +81,7 @@ def main():
         migrate(base)
         psql(base, "INSERT INTO tenants (id, name, slug, status, created_at, updated_at) VALUES ('pgbench-tenant', 'pgbench', 'pgbench', 'active', 'x', 'x')")
         ours_url = database(args.url, "bench_ours_" + uuid.uuid4().hex[:8])
-        proc, port, key = bench.start_server(tempfile.mkdtemp(), {"DATABASE_URL": ours_url})
+        proc, port, key = bench.start_server(tempfile.mkdtemp(), {"DATABASE_URL": ours_url, "DATABASE_WRITERS": str(args.writers)})
         c = bench.Client(port, key)
         tenants = [c.call("create_tenant", {"name": f"Bench {i}"})[1]["data"]["id"] for i in range(4)]
         results = {"pgbench c32": [], "log_usage c32": []}
