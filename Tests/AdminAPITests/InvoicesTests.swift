@@ -117,7 +117,7 @@ struct InvoicesTests {
         #expect(html.status == 200 && html.header("Content-Type")?.hasPrefix("text/html") == true)
         // Issue 20: no page may frame the invoice, and no form in it may post anywhere.
         let csp = (html.header("Content-Security-Policy") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(csp == ["default-src 'none'", "style-src 'unsafe-inline'", "frame-ancestors 'none'", "form-action 'none'"], "\(csp)")
+        #expect(csp == ["default-src 'none'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'none'"], "\(csp)")
         #expect(html.header("X-Content-Type-Options") == "nosniff")
         #expect(!html.text.contains("<script>") && !html.text.contains("<img") && !html.text.contains("<b>Evil"))
         #expect(html.text.contains("&lt;script&gt;") && html.text.contains("&lt;b&gt;Evil &amp; Co&lt;/b&gt;"))
@@ -189,9 +189,10 @@ struct InvoicesTests {
     static let pageOracle = PythonOracle(script: PythonOracle.prelude + """
         import html.parser
 
-        ELEMENTS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "div", "section", "table", "thead",
+        ELEMENTS = {"html", "head", "meta", "title", "link", "body", "h1", "h2", "div", "section", "table", "thead",
                     "tbody", "tfoot", "tr", "th", "td", "p"}
         ATTRIBUTES = {"lang", "charset", "class", "colspan"}
+        STYLESHEET = [("rel", "stylesheet"), ("href", "/admin/invoice.css")]  # the template's one link
 
         class Page(html.parser.HTMLParser):
             def __init__(self):
@@ -199,6 +200,9 @@ struct InvoicesTests {
                 self.problems, self.texts = [], []
             def handle_starttag(self, tag, attrs):
                 if tag not in ELEMENTS: self.problems.append("element " + tag)
+                if tag == "link":
+                    if attrs != STYLESHEET: self.problems.append("link " + ascii(attrs))
+                    return
                 for name, _ in attrs:
                     if name not in ATTRIBUTES: self.problems.append("attribute %s on %s" % (name, tag))
             def handle_startendtag(self, tag, attrs): self.handle_starttag(tag, attrs)

@@ -81,7 +81,7 @@ enum InvoiceActions {
     }
 
     /// The printable invoice's `Content-Security-Policy`.
-    static let renderedHTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
+    static let renderedHTMLPolicy = "default-src 'none'; style-src 'self'; frame-ancestors 'none'; form-action 'none'"
 
     /// A `YYYY-MM-DD` date (a due date is a day, not an instant).
     static func day(_ p: Params, _ name: String) throws -> Date? {

@@ -5,6 +5,10 @@ import Support
 /// names, notes and line descriptions come from clients and must not become markup.
 public enum InvoiceRenderer {
     /// The invoice as one self-contained page (inline style, no scripts), every stored value escaped.
+    /// The invoice's stylesheet, served from `public/` (no inline style: the CSP of the invoice and of the dashboard
+    /// both allow only same-origin stylesheets). The dashboard's blob view makes it absolute (`printLink`).
+    public static let stylesheetPath = "/admin/invoice.css"
+
     public static func html(_ i: Invoice, tenant: Tenant) -> String {
         let escape = HTMLEscaping.escape
         let money = { (cents: Int64) in "\(escape(i.currency)) \(Money.format(cents))" }
@@ -30,9 +34,7 @@ public enum InvoiceRenderer {
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Invoice \(escape(i.number))</title>
-            <style>body{font-family:sans-serif;max-width:48rem;margin:2rem auto;color:#222}table{width:100%;border-collapse:collapse}
-            td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}.n{text-align:right}.status{text-transform:uppercase;font-weight:bold}
-            @media print{body{margin:0}}</style></head>
+            <link rel="stylesheet" href="\(stylesheetPath)"></head>
             <body>
             <h1>Invoice \(escape(i.number))</h1>
             <div class="status">\(escape(i.status.rawValue))</div>

@@ -211,7 +211,9 @@ function printLink(inv, ctx) {
     try {
       const res = await fetch(href, { headers: { Authorization: `Bearer ${auth.apiKey}` } });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const blob = new Blob([await res.text()], { type: 'text/html' });
+      // A blob document has no base URL: the invoice's same-origin stylesheet link is made absolute.
+      const html = (await res.text()).replace('href="/admin/invoice.css"', `href="${location.origin}/admin/invoice.css"`);
+      const blob = new Blob([html], { type: 'text/html' });
       if (tab) tab.location = URL.createObjectURL(blob);
     } catch (ex) {
       if (tab) tab.close();
