@@ -13,7 +13,8 @@ under the advisory lock) and then:
 4. revocation and suspension seen everywhere: a key used on every instance (so every auth cache holds it) is
    revoked on one; every instance answers 401 within 5 s; likewise a tenant suspended on one instance;
 5. login throttling counts across instances: attempts spread over the instances hit one shared limit; every
-   instance's webhook delivery loop on one queue delivers each notification's webhook exactly once;
+   instance's webhook delivery loop on one queue delivers each notification's webhook exactly once; a charge in
+   progress on one instance blocks a second charge of the same invoice from another;
 6. kill -9 of one instance under load: clients retry a failed request on another instance with the same
    idempotency key; every acknowledged event is stored exactly once, rollups = raw;
 7. PostgreSQL restarted under load (`pg_ctl restart -m fast`): requests meanwhile get 503 with Retry-After (or
@@ -50,16 +51,22 @@ def fresh_database(url):
     return urllib.parse.urlunsplit(parts._replace(path="/" + name)), name
 
 
+ASAAS_KEY = "$aact_hmlg_000MultiInstanceKeyNeverLogged"
+
+
 class Instances:
-    """N servers on one DATABASE_URL sharing one super-admin key."""
+    """N servers on one DATABASE_URL sharing one super-admin key, and one asaas-fake that answers slowly."""
 
     def __init__(self, binary, url, n, workdir):
         self.key = "bsk_multi_" + uuid.uuid4().hex
         self.servers = []
+        fake_binary = os.path.join(os.path.dirname(binary), "asaas-fake")
+        self.fake, self.fake_port = harness.start_fake(fake_binary, ASAAS_KEY, extra=["--latency-ms", "400"])
         for i in range(n):
             s = harness.Server(binary, os.path.join(workdir, f"never-{i}.sqlite"), port=harness.free_port(),
                                env={"DATABASE_URL": url, "AUTO_PAYMENT_RETRY": "false", "LOGIN_RATE_LIMIT_PER_MINUTE": "10",
-                                    "WEBHOOK_ALLOW_PRIVATE": "true"})
+                                    "WEBHOOK_ALLOW_PRIVATE": "true", "ASAAS_ENABLED": "true", "ASAAS_API_KEY": ASAAS_KEY,
+                                    "ASAAS_BASE_URL": f"http://127.0.0.1:{self.fake_port}/v3"})
             s.key = self.key
             self.servers.append(s)
 
@@ -239,6 +246,36 @@ def seen_everywhere(inst, url, problems):
     if pending or worst_s > 5:
         problems.append(f"suspended tenant still served by instances {sorted(pending)} (worst {worst_s:.2f} s)")
     return f"revocation_seen_everywhere_s={worst:.2f} suspension_seen_everywhere_s={worst_s:.2f}"
+
+
+def one_charge_at_a_time(inst, problems):
+    """Two instances charge one invoice at the same moment (the fake answers each call in 400 ms): the second is
+    refused while the first holds the invoice's lease, and Asaas ends up with one charge."""
+    tenant, key = make_tenant(inst, "Charge Across Instances")
+    st, inv = inst.call(0, "create_invoice", {"amount_cents": 4990, "due_date": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 86400))},
+                        key=key)
+    assert st == 201, (st, inv)
+    invoice = inv["data"]["id"]
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def charge(i):
+        barrier.wait()
+        answers.append(inst.call(i, "charge_invoice", {"id": invoice, "billing_type": "PIX"}, key=key)[0])
+    ts = [threading.Thread(target=charge, args=(i,)) for i in (0, 1)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    st, raw = harness.get(inst.fake_port, f"/v3/payments?externalReference={invoice}", {"access_token": ASAAS_KEY})
+    charges = json.loads(raw).get("totalCount") if st == 200 else None
+    if sorted(answers) != [201, 409] or charges != 1:
+        problems.append(f"charge across instances: answers {sorted(answers)}, Asaas holds {charges} charges for the invoice")
+    # Once the first is done, charging again answers the existing charge.
+    again = inst.call(1, "charge_invoice", {"id": invoice, "billing_type": "PIX"}, key=key)[0]
+    if again != 200:
+        problems.append(f"charge across instances: a later charge_invoice → {again}, not 200 with the existing charge")
+    return f"concurrent_charges={sorted(answers)} asaas_charges={charges}"
 
 
 def login_throttle(inst, problems, limit):
@@ -451,6 +488,7 @@ def main():
         parts.append(seen_everywhere(inst, url, problems))
         parts.append(login_throttle(inst, problems, limit=10))
         parts.append(webhooks_delivered_once(inst, problems))
+        parts.append(one_charge_at_a_time(inst, problems))
         parts.append(kill_one_under_load(inst, url, problems))
         if args.cluster_dir:
             parts.append(postgres_restart_under_load(inst, url, args.cluster_dir, problems))
