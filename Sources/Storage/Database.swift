@@ -122,8 +122,12 @@ public final class Database: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Writer counters and latency histograms, plus the current queue depth (of the first writer).
-    public var writerStatistics: WriterStatistics { writer.snapshot }
+    /// Writer counters and latency histograms, plus the current queue depth, summed over the writers.
+    public var writerStatistics: WriterStatistics {
+        var total = writer.snapshot
+        for w in writers.dropFirst() { total.merge(w.snapshot) }
+        return total
+    }
 
     /// Finishes queued writes, then closes every connection; later calls throw. Idempotent.
     public func close() {

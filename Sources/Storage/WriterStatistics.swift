@@ -58,4 +58,16 @@ public struct WriterStatistics: Sendable, Equatable {
     public var unitLatency = LatencyHistogram()
 
     public init() {}
+
+    /// Adds another writer's counts (an instance with several PostgreSQL writers reports their sum).
+    public mutating func merge(_ other: WriterStatistics) {
+        queueDepth += other.queueDepth
+        units += other.units
+        failedUnits += other.failedUnits
+        batches += other.batches
+        commits += other.commits
+        largestBatch = max(largestBatch, other.largestBatch)
+        commitLatency.merge(other.commitLatency)
+        unitLatency.merge(other.unitLatency)
+    }
 }

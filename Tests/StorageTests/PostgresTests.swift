@@ -158,6 +158,28 @@ struct PostgresTests {
 
     // MARK: - Group commit
 
+    /// `DATABASE_WRITERS`: several writer connections share the units; every write is kept and the statistics are their sum.
+    @Test func severalWriterConnections_KeepEveryWrite_AndSumTheirStatistics() throws {
+        let created = try PostgresTestCluster.createDatabase()
+        defer { PostgresTestCluster.dropDatabase(created.name) }
+        var configuration = DatabaseConfiguration()
+        configuration.readerCount = 1
+        configuration.writerCount = 4
+        let db = try Database(postgresURL: created.url, configuration: configuration)
+        defer { db.close() }
+        try db.write { try $0.execute("CREATE TABLE items (id BIGSERIAL PRIMARY KEY, name TEXT UNIQUE, n BIGINT)") }
+        let errors = ErrorLog()
+        onThreads(32) { i in
+            for j in 0..<25 {
+                do { try db.write { try $0.run("INSERT INTO items (name, n) VALUES (?, ?)", [.text("\(i)-\(j)"), SQLValue(i)]) } } catch { errors.record(error) }
+            }
+        }
+        #expect(errors.all.isEmpty, "\(errors.all.prefix(3))")
+        #expect(try db.read { try $0.scalar("SELECT count(*) FROM items") } == .integer(800))
+        let stats = db.writerStatistics
+        #expect(stats.units == 801 && stats.failedUnits == 0 && stats.commits == stats.batches, "\(stats)")
+    }
+
     @Test func sixtyFourConcurrentWriters_AreGroupedIntoFewerTransactions() throws {
         let t = try TestDatabase(.postgres)
         let errors = ErrorLog()

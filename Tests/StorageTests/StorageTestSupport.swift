@@ -127,6 +127,8 @@ final class TestDatabase: @unchecked Sendable {
             db = try Database(path: directory.file("test.sqlite"), configuration: configuration)
         case .postgres:
             configuration.readerCount = min(configuration.readerCount, 3)  // shared clusters have ~100 connections
+            // One writer, whose grouping these tests observe (several writers share the units round robin).
+            configuration.writerCount = 1
             self.configuration = configuration
             let created = try PostgresTestCluster.createDatabase()
             postgres = created
