@@ -112,8 +112,11 @@ public struct AdminResponder: HTTPResponder {
             }
             if auth.sessionToken != nil, action.isMutation, !Self.passesCSRFCheck(request) {
                 throw APIError(.forbidden, code: "forbidden",
-                               message: "cookie-authenticated changes must send X-Requested-With or a JSON content type")
+                               message: "cookie-authenticated changes must come from this site and send X-Requested-With or a JSON content type")
             }
+        } else if name == "login", !Self.passesCSRFCheck(request) {
+            // Login CSRF: another site must not sign a browser in (to an account of the attacker's choosing).
+            throw APIError(.forbidden, code: "forbidden", message: "login must come from this site and send X-Requested-With or a JSON content type")
         }
         if let name = request.queryNamesWithInvalidUTF8.first {
             // `?=%FF` has no name; the 400 still names a field.
@@ -192,10 +195,32 @@ public struct AdminResponder: HTTPResponder {
         return own
     }
 
+    /// The CSRF rule for cookie-authenticated changes and `login`. A cross-site page can neither add
+    /// `X-Requested-With` nor send `Content-Type: application/json` without a CORS preflight (which this server never
+    /// grants), so one of them is required (the media type exactly: `application/jsonx` is not JSON). Browsers also say
+    /// where a request comes from: an `Origin` naming another host (or `null`) and a `Sec-Fetch-Site` other than
+    /// `same-origin`/`none` are refused outright. The origin is compared by host and port with `Host` (or
+    /// `X-Forwarded-Host`, which a cross-site page cannot set either).
     static func passesCSRFCheck(_ request: HTTPRequest) -> Bool {
+        if let site = request.headers["Sec-Fetch-Site"]?.lowercased(), site != "same-origin", site != "none" { return false }
+        if let origin = request.headers["Origin"] {
+            let hosts = [request.headers["Host"], request.headers["X-Forwarded-Host"]].compactMap { $0?.lowercased() }
+            guard let host = Self.hostAndPort(ofOrigin: origin), hosts.contains(host) else { return false }
+        }
         if request.headers["X-Requested-With"] != nil { return true }
-        let contentType = request.headers["Content-Type"]?.lowercased() ?? ""
-        return contentType.hasPrefix("application/json")
+        let mediaType = request.headers["Content-Type"]?.split(separator: ";", maxSplits: 1).first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json"
+    }
+
+    /// `host[:port]` of an `Origin` header (`https://billing.example.com:8443` → `billing.example.com:8443`); nil for
+    /// `null` or anything that is not `scheme://host[:port]`.
+    static func hostAndPort(ofOrigin origin: String) -> String? {
+        let lower = origin.lowercased()
+        guard let schemeEnd = lower.range(of: "://"), ["http", "https"].contains(String(lower[..<schemeEnd.lowerBound])) else { return nil }
+        let rest = lower[schemeEnd.upperBound...]
+        guard !rest.isEmpty, !rest.contains("/"), !rest.contains("@") else { return nil }
+        return String(rest)
     }
 
     static func cookie(_ name: String, in request: HTTPRequest) -> String? {

@@ -139,6 +139,34 @@ import Testing
         #expect(try server.call("current_user", key: nil, headers: [("Cookie", pair)]).status == 401)
     }
 
+    /// Security round item 4: the CSRF rule covers `login` too, compares the media type exactly, and refuses a request a
+    /// browser marks as coming from another site (`Origin`, `Sec-Fetch-Site`).
+    @Test func csrf_CoversLogin_ExactMediaType_AndCrossSiteOrigins() throws {
+        let tenant = try server.makeTenant("Origin Co")
+        _ = try server.call("create_user", key: server.superKey,
+                            body: ["email": "origin@example.com", "password": "correct horse battery", "tenant_id": .string(tenant)])
+        let body = Array(#"{"email":"origin@example.com","password":"correct horse battery"}"#.utf8)
+        let host = "127.0.0.1:\(server.app.port)"
+        func login(_ headers: [(String, String)]) throws -> Int {
+            try server.client.request("POST", "/admin-api?action=login", headers: headers, body: body).status  // Host: 127.0.0.1:port
+        }
+        #expect(try login([("Content-Type", "text/plain")]) == 403)                       // a cross-site form post
+        #expect(try login([("Content-Type", "application/jsonx")]) == 403)
+        #expect(try login([("Content-Type", "application/json"), ("Origin", "https://evil.example")]) == 403)
+        #expect(try login([("Content-Type", "application/json"), ("Origin", "null")]) == 403)
+        #expect(try login([("Content-Type", "application/json"), ("Sec-Fetch-Site", "cross-site")]) == 403)
+        #expect(try login([("Content-Type", "application/json; charset=utf-8"), ("Origin", "http://\(host)"), ("Sec-Fetch-Site", "same-origin")]) == 200)
+        #expect(try login([("Content-Type", "application/json")]) == 200)                  // curl, scripts: no Origin
+        #expect(try login([("X-Requested-With", "fetch"), ("Content-Type", "text/plain"), ("X-Forwarded-Host", "billing.example"),
+                           ("Origin", "https://billing.example")]) == 200)                 // behind a proxy naming the public host
+        // A cookie-authenticated change from another origin is refused even with a JSON body.
+        let cookie = try #require(try server.call("login", key: nil, body: ["email": "origin@example.com", "password": "correct horse battery"])
+            .header("Set-Cookie")).split(separator: ";")[0]
+        let forged = try server.call("generate_api_key", key: nil, body: ["name": "x", "role": "viewer"],
+                                     headers: [("Cookie", String(cookie)), ("Origin", "https://evil.example")])
+        #expect(forged.status == 403)
+    }
+
     @Test func login_IsRateLimitedPerEmail() throws {
         var statuses: [Int] = []
         for _ in 0..<12 {
