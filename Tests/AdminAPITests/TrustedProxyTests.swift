@@ -29,6 +29,28 @@ import Testing
         #expect(events.first { $0["action"] == "set_quota" }?["client_ip"] == "198.51.100.23")
     }
 
+    /// Security round item 4: failures slow down the (e-mail, client address) that made them, not the user. Someone guessing
+    /// a user's password from one address cannot lock the user out from another.
+    @Test func guessingFromOneClient_NeverLocksTheUserOutElsewhere() throws {
+        let server = try TestServer(configure: { $0.http.trustedProxies = try! TrustedProxies.parse("127.0.0.1").get() })
+        let tenant = try server.makeTenant("Backoff Co")
+        _ = try server.call("create_user", key: server.superKey,
+                            body: ["email": "victim@example.com", "password": "correct horse battery", "tenant_id": .string(tenant)])
+        for attacker in ["203.0.113.1", "203.0.113.2"] {
+            let statuses = try (0..<10).map { _ in try login(server, from: attacker, email: "victim@example.com").status }
+            #expect(statuses.allSatisfy { $0 == 401 }, "\(statuses)")
+            // The pair now waits (2 s, doubling), even with the right password and under the address's own window.
+            let blocked = try server.call("login", key: nil, body: ["email": "victim@example.com", "password": "correct horse battery"],
+                                          headers: [("X-Forwarded-For", attacker)])
+            #expect(blocked.status == 429 && Int(blocked.header("Retry-After") ?? "") ?? 0 >= 1, "\(blocked.text)")
+        }
+        // The user, from their own address, signs in at once; that clears only their own pair.
+        let user = try server.call("login", key: nil, body: ["email": "victim@example.com", "password": "correct horse battery"],
+                                   headers: [("X-Forwarded-For", "198.51.100.20")])
+        #expect(user.status == 200, "\(user.text)")
+        #expect(try login(server, from: "203.0.113.1", email: "victim@example.com").status == 429)
+    }
+
     @Test func withoutTrustedProxies_XForwardedForIsIgnored() throws {
         let server = try TestServer()
         let statuses = try (0..<11).map { try login(server, from: "198.51.100.\($0)", email: "victim\($0)@example.com").status }

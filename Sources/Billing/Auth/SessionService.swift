@@ -14,7 +14,10 @@ public struct SessionService: Sendable {
     let database: Database
     let clock: any WallClock
     let settings: BillingSettings
+    /// Every attempt per client address (protects the PBKDF2 CPU and bounds spraying over many e-mails).
     let limiter: LoginRateLimiter
+    /// Failures per (e-mail, client address): guessing slows the guesser, never the user elsewhere.
+    let backoff: LoginBackoff
     let hasher: PasswordHasher
     /// Verified against when the e-mail is unknown, so both paths cost one PBKDF2.
     let decoyHash: String
@@ -24,6 +27,7 @@ public struct SessionService: Sendable {
         self.clock = clock
         self.settings = settings
         self.limiter = limiter
+        self.backoff = LoginBackoff(database: database, clock: clock, freeFailures: settings.loginAttemptsPerWindow)
         self.hasher = PasswordHasher(iterations: settings.passwordIterations)
         self.decoyHash = hasher.hash(SecureRandom.hex(16))
     }
@@ -32,7 +36,8 @@ public struct SessionService: Sendable {
         guard let email, !email.isEmpty else { throw BillingError.missing("email") }
         guard let password, !password.isEmpty else { throw BillingError.missing("password") }
         let normalized = email.trimmingCharacters(in: .whitespaces).lowercased()
-        try limiter.recordAttempt(keys: ["ip:" + clientIP, "email:" + normalized])
+        try limiter.recordAttempt(keys: ["ip:" + clientIP])
+        try backoff.check(email: normalized, clientIP: clientIP)
         let row = try database.read { conn in
             try conn.queryOne("""
                 SELECT u.*, t.status AS tenant_status FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?
@@ -40,7 +45,11 @@ public struct SessionService: Sendable {
         }
         let stored = try row.map { try $0.decode(String.self, "password_hash") } ?? decoyHash
         let valid = hasher.verify(password, against: stored)
-        guard valid, let row else { throw BillingError.unauthorized("invalid e-mail or password") }
+        guard valid, let row else {
+            try backoff.recordFailure(email: normalized, clientIP: clientIP)
+            throw BillingError.unauthorized("invalid e-mail or password")
+        }
+        try backoff.clear(email: normalized, clientIP: clientIP)
         if let refusal = try row.decodeIfPresent(Tenant.Status.self, "tenant_status")?.refusal { throw refusal }
         let user = try UserService.decode(row)
         let now = clock.now()

@@ -2,7 +2,8 @@
 public struct BillingSettings: Sendable {
     /// Session lifetime for dashboard logins, in seconds.
     public var sessionLifetimeSeconds: Int = 12 * 3600
-    /// Login attempts allowed per IP and per e-mail within `loginWindowSeconds`.
+    /// Login attempts allowed per client address within `loginWindowSeconds`, and the failures an (e-mail, client
+    /// address) pair may make before it has to wait (2 s, doubling up to 15 min; `LoginBackoff`).
     public var loginAttemptsPerWindow: Int = 10
     public var loginWindowSeconds: Int = 60
     /// PBKDF2 iterations for new password hashes.

@@ -49,8 +49,9 @@ final class MatrixJudge {
             }
         }
         let after = try snapshotter.take()
-        // The one write a refusal must make: a refused `login` is still an attempt, counted against the limit.
-        let changed = after.changedTables(since: snapshot).filter { !(label.hasPrefix("login ") && $0 == "login_attempts") }
+        // The writes a refusal must make: a refused `login` is still an attempt (counted against the address's limit)
+        // and a failure of its (e-mail, address) pair (its backoff).
+        let changed = after.changedTables(since: snapshot).filter { !(label.hasPrefix("login ") && ["login_attempts", "login_failures"].contains($0)) }
         if !(200...299).contains(r.status), !changed.isEmpty {
             fail("refused but wrote to \(changed): \(where_)")
         }
