@@ -68,6 +68,7 @@ struct Configuration {
         app.billing.cookieSecure = try env.bool("COOKIE_SECURE", default: false)
         app.billing.sessionLifetimeSeconds = try env.int("SESSION_LIFETIME_SECONDS", default: 12 * 3600, in: 60...(90 * 86400))
         app.billing.loginAttemptsPerWindow = try env.int("LOGIN_RATE_LIMIT_PER_MINUTE", default: 10, in: 1...10_000)
+        app.billing.pdfRendersPerMinute = try env.int("PDF_RENDERS_PER_MINUTE", default: 30, in: 1...100_000)
         app.billing.passwordIterations = try env.int("PASSWORD_PBKDF2_ITERATIONS", default: 600_000, in: 600_000...10_000_000)
         app.version = BillingServerVersion.current
         application = app

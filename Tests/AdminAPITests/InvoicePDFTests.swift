@@ -83,6 +83,24 @@ struct InvoicePDFTests {
         #expect(results.get() == Array(repeating: true, count: 12))
     }
 
+    /// Security round item 4: PDF renders are rate-limited per key (`PDF_RENDERS_PER_MINUTE`); others are not slowed.
+    @Test func pdfRenders_AreLimitedPerKey() throws {
+        let limited = try TestServer(configure: { $0.billing.pdfRendersPerMinute = 3 })
+        let t = try limited.makeTenant("Limited PDF")
+        let key = try limited.makeKey(role: "admin", tenant: t)
+        let other = try limited.makeKey(role: "viewer", tenant: t)
+        let created = try limited.call("create_invoice", key: key, body: ["amount_cents": 990, "due_date": "2026-12-31"])
+        let id = try #require(created.data["id"]?.stringValue)
+        let statuses = try (0..<4).map { _ in try limited.call("render_invoice", key: key, query: ["id": id, "format": "pdf"]).status }
+        #expect(statuses == [200, 200, 200, 429], "\(statuses)")
+        let refused = try limited.call("render_invoice", key: key, query: ["id": id, "format": "pdf"])
+        #expect(refused.errorCode == "rate_limited" && Int(refused.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(try limited.call("render_invoice", key: other, query: ["id": id, "format": "pdf"]).status == 200)
+        #expect(try limited.call("render_invoice", key: key, query: ["id": id, "format": "html"]).status == 200)
+        // A missing invoice is a 404 and costs nothing.
+        #expect(try limited.call("render_invoice", key: other, query: ["id": UUIDv7.make(), "format": "pdf"]).status == 404)
+    }
+
     @Test func anotherTenantsInvoice_Is404() throws {
         let (_, keyA) = try tenantAdmin("Tenant A")
         let (_, keyB) = try tenantAdmin("Tenant B")

@@ -67,7 +67,9 @@ enum InvoiceActions {
                                                ("X-Content-Type-Options", "nosniff")])
                     return .response(HTTPResponse(status: .ok, headers: headers, body: .bytes(Array(html.utf8))))
                 case "pdf":
-                    let pdf = try s.invoices.renderPDF(id: id, tenantId: r.tenant)
+                    let pdf = try s.invoices.renderPDF(id: id, tenantId: r.tenant) {
+                        try s.pdfRenders.recordAttempt(keys: ["pdf:" + (r.principal?.id ?? r.http.remoteAddress)])
+                    }
                     // The number is INV-YYYY-NNNNNN (server-assigned), safe inside the quoted filename.
                     let headers = HTTPHeaders([("Content-Type", "application/pdf"), ("Cache-Control", "no-store"),
                                                ("Content-Disposition", "inline; filename=\"\(pdf.number).pdf\""),

@@ -26,6 +26,8 @@ public struct AdminServices: Sendable {
     /// Gateway charges (Asaas); every call throws `GatewayError.disabled` when `gateway` is nil.
     public let payments: PaymentService
     public let gatewayEvents: GatewayEventService
+    /// PDF renders per principal per minute (drawing a PDF costs far more CPU than any other read).
+    public let pdfRenders: WindowRateLimiter
     /// What needs the operator (held gateway events, mismatched charges); super-admins only.
     public let operatorAlerts: OperatorAlertService
     public let notifications: NotificationService
@@ -45,7 +47,7 @@ public struct AdminServices: Sendable {
         tenants = TenantService(database: database, clock: clock, cache: authCache)
         apiKeys = APIKeyService(database: database, clock: clock, cache: authCache)
         users = UserService(database: database, clock: clock, settings: settings)
-        let limiter = LoginRateLimiter(database: database, limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
+        let limiter = WindowRateLimiter(database: database, limit: settings.loginAttemptsPerWindow, windowSeconds: settings.loginWindowSeconds, clock: clock)
         sessions = SessionService(database: database, clock: clock, settings: settings, limiter: limiter)
         audit = AuditService(database: database)
         plans = PlanService(database: database, clock: clock)
@@ -55,6 +57,7 @@ public struct AdminServices: Sendable {
         delivery = DeliveryTransports.makeDelivery(database: database, clock: clock, settings: settings, webhookResolver: webhookResolver)
         payments = PaymentService(database: database, clock: clock, gateway: gateway, paymentMethods: paymentMethods)
         gatewayEvents = GatewayEventService(database: database, clock: clock)
+        pdfRenders = WindowRateLimiter(database: database, limit: settings.pdfRendersPerMinute, windowSeconds: 60, clock: clock)
         operatorAlerts = OperatorAlertService(database: database, clock: clock)
         jobs = JobRunner(database: database, clock: clock, settings: settings,
                          charger: gateway == nil ? nil : GatewayInvoiceCharger(payments: payments), delivery: delivery)

@@ -8,7 +8,7 @@ import Support
 /// The first `freeFailures` failures of a pair cost nothing; after that the pair must wait 2 s, then 4 s, 8 s, …
 /// up to `maxDelaySeconds` before its next attempt, and a success clears it. Only that pair waits: someone guessing
 /// a user's password from elsewhere slows themselves down, never the user. (The per-address window of
-/// `LoginRateLimiter` still bounds what one address may try across all e-mails.)
+/// `WindowRateLimiter` still bounds what one address may try across all e-mails.)
 public final class LoginBackoff: Sendable {
     let database: Database
     let clock: any WallClock

@@ -15,14 +15,14 @@ public struct SessionService: Sendable {
     let clock: any WallClock
     let settings: BillingSettings
     /// Every attempt per client address (protects the PBKDF2 CPU and bounds spraying over many e-mails).
-    let limiter: LoginRateLimiter
+    let limiter: WindowRateLimiter
     /// Failures per (e-mail, client address): guessing slows the guesser, never the user elsewhere.
     let backoff: LoginBackoff
     let hasher: PasswordHasher
     /// Verified against when the e-mail is unknown, so both paths cost one PBKDF2.
     let decoyHash: String
 
-    public init(database: Database, clock: any WallClock, settings: BillingSettings, limiter: LoginRateLimiter) {
+    public init(database: Database, clock: any WallClock, settings: BillingSettings, limiter: WindowRateLimiter) {
         self.database = database
         self.clock = clock
         self.settings = settings

@@ -6,6 +6,8 @@ public struct BillingSettings: Sendable {
     /// address) pair may make before it has to wait (2 s, doubling up to 15 min; `LoginBackoff`).
     public var loginAttemptsPerWindow: Int = 10
     public var loginWindowSeconds: Int = 60
+    /// PDF renders (`render_invoice` with `format=pdf`) per principal per minute (`PDF_RENDERS_PER_MINUTE`).
+    public var pdfRendersPerMinute: Int = 30
     /// PBKDF2 iterations for new password hashes.
     public var passwordIterations: Int = 600_000
     /// Adds `Secure` to the session cookie (set when served over HTTPS).

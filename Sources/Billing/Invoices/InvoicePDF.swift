@@ -273,11 +273,14 @@ public enum InvoicePDF {
 
 extension InvoiceService {
     /// The invoice as PDF bytes with its number (not found for another tenant's invoice, like `renderHTML`).
-    public func renderPDF(id: String, tenantId: String, fonts: InvoicePDF.Fonts = .system) throws -> (number: String, bytes: [UInt8]) {
+    /// `admit` runs once the invoice is found and before the (CPU-heavy) drawing: the caller's rate limit.
+    public func renderPDF(id: String, tenantId: String, fonts: InvoicePDF.Fonts = .system,
+                          admit: () throws -> Void = {}) throws -> (number: String, bytes: [UInt8]) {
         let (invoice, tenant) = try database.read { conn -> (Invoice?, Tenant?) in
             (try InvoiceStore.find(conn, id: id, tenantId: tenantId), try TenantRepository(conn: conn).find(id: tenantId))
         }
         guard let invoice, let tenant else { throw BillingError.notFound("invoice not found") }
+        try admit()
         return (invoice.number, try InvoicePDF.render(invoice, tenant: tenant, fonts: fonts))
     }
 }

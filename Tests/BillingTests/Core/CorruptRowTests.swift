@@ -95,7 +95,7 @@ struct CorruptRowCase: Sendable, CustomTestStringConvertible {
             _ = try APIKeyService(database: w.world.database, clock: w.world.clock).list(tenantId: w.tenant, includeRevoked: true)
         },
         CorruptRowCase(corruption: "UPDATE sessions SET expires_at = 'tomorrow'", column: "expires_at", problem: notATime) { w in
-            let limiter = LoginRateLimiter(database: w.world.database, limit: 10, windowSeconds: 60, clock: w.world.clock)
+            let limiter = WindowRateLimiter(database: w.world.database, limit: 10, windowSeconds: 60, clock: w.world.clock)
             _ = try SessionService(database: w.world.database, clock: w.world.clock, settings: w.world.settings, limiter: limiter)
                 .authenticate(token: CorruptRowWorld.sessionToken)
         },

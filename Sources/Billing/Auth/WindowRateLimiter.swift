@@ -2,12 +2,13 @@ import Foundation
 import Storage
 import Support
 
-/// Counts login attempts per key (client address, e-mail) in a fixed window; over the limit → `.rateLimited`.
+/// Counts attempts per key in a fixed window; over the limit → `.rateLimited`. Login attempts per client address
+/// (`ip:…`) and PDF renders per principal (`pdf:…`) use it.
 ///
-/// Counted in the database (`login_attempts`), so every instance on it sees the same counts: an attacker cannot
-/// multiply the limit by spreading attempts over instances, and a restart does not reset it. Keys are stored as
-/// SHA-256, never as the e-mail or address itself.
-public final class LoginRateLimiter: Sendable {
+/// Counted in the database (`login_attempts`, named for its first use), so every instance on it sees the same
+/// counts: a client cannot multiply the limit by spreading attempts over instances, and a restart does not reset
+/// it. Keys are stored as SHA-256, never as the e-mail, address or principal itself.
+public final class WindowRateLimiter: Sendable {
     let database: Database
     let limit: Int
     let windowSeconds: Int
