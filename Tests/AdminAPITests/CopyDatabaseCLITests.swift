@@ -58,7 +58,7 @@ struct CopyDatabaseCLITests {
             try conn.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'schema_migrations' ORDER BY name")
                 .compactMap { $0.string("name") }
         }
-        #expect(tables.count == 22, "\(tables)")
+        #expect(tables.count == 23, "\(tables)")
         let sourceCounts = try Dictionary(uniqueKeysWithValues: tables.map { t in (t, try sourceDB.read { try $0.scalar("SELECT count(*) FROM \(t)").int64Value ?? -1 }) })
         #expect(sourceCounts.filter { $0.value == 0 }.isEmpty, "every table has rows: \(sourceCounts)")
 
@@ -71,7 +71,7 @@ struct CopyDatabaseCLITests {
         #expect(r.stdout.contains("into postgres://billing:***@"), "\(r.stdout)")
         #expect(r.stdout.contains("applied 010_cross_instance_state"))
         #expect(r.stdout.contains("sequence of invoice_number_counters.year continues after"))
-        #expect(r.stdout.contains("copied \(sourceCounts.values.reduce(0, +)) rows in 22 tables; every table's row count matches"), "\(r.stdout)")
+        #expect(r.stdout.contains("copied \(sourceCounts.values.reduce(0, +)) rows in \(tables.count) tables; every table's row count matches"), "\(r.stdout)")
         // The summary: one line per table with both counts.
         for (table, count) in sourceCounts {
             let line = r.stdout.split(separator: "\n").first { $0.split(separator: " ").first.map(String.init) == table }
@@ -132,6 +132,8 @@ struct CopyDatabaseCLITests {
         _ = try server.call("login", key: nil, body: ["email": "ana@copy.test", "password": "wrong password!!"])
         let login = try server.call("login", key: nil, body: ["email": "ana@copy.test", "password": "correct horse battery"])
         guard login.status == 200 else { throw TestClientError.io("login \(login.status)") }
+        // A failure that stays recorded (the success above cleared its own pair's): a row in login_failures.
+        _ = try server.call("login", key: nil, body: ["email": "someone-else@copy.test", "password": "wrong password!!"])
         _ = try ok("upsert_plan", ["plan_type": "starter", "name": "Starter (copied)", "price_cents": 5900])
         for t in [tenant, other] {
             let tid = JSON.string(t)
