@@ -87,6 +87,9 @@ public final class Application: Sendable {
         // Webhook events stored before a crash but never applied (SPEC §9).
         let repaired = try services.gatewayEvents.applyPending()
         if repaired > 0 { logger.info("applied stored gateway events left over from the last run", ["count": String(repaired)]) }
+        // Job runs whose process died mid-way (no heartbeat for a minute) become visible as `interrupted`.
+        let interrupted = try services.jobs.markInterruptedRuns()
+        if interrupted > 0 { logger.warning("job runs of a stopped process marked interrupted", ["count": String(interrupted)]) }
         try WebhookSecretStartup.run(services.webhooks, logger: logger)
         bootstrap = try Bootstrap.run(apiKeys: services.apiKeys, users: services.users, adminAPIKey: settings.adminAPIKey,
                                       adminEmail: settings.adminEmail, adminPassword: settings.adminPassword)

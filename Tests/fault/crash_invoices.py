@@ -6,8 +6,8 @@
   exactly one period, trials converted, cancel-at-period-end ones ended, immediately cancelled ones got their
   closing invoice once,
 - invoice numbers are unique and gapless per year (INV-YYYY-NNNNNN, 1..n) and match invoice_number_counters,
-- job_runs holds one finished row per run that completed (a killed run leaves no row, never one stuck
-  `running`); none failed; a rerun finds nothing left to do,
+- job_runs holds one finished row per run that completed and, for a killed run, a row left `running` (with its
+  instance) or already `interrupted`; none failed; a rerun finds nothing left to do,
 - PRAGMA integrity_check and foreign_key_check are clean.
 
 Each round runs the job one of three ways and kills it at a random moment sized so that most rounds stop it
@@ -241,14 +241,19 @@ def main():
                 problems.append(f"{year}: invoice numbers not gapless: {len(ns)} numbers up to {max(ns)}, missing e.g. {missing[:5]}")
             if counters.get(year) != max(ns):
                 problems.append(f"{year}: invoice_number_counters says {counters.get(year)}, highest number {max(ns)}")
-        runs = [dict(r) for r in conn.execute("SELECT * FROM job_runs WHERE job = 'generate_invoices' AND dry_run = 0")]
+        every_run = [dict(r) for r in conn.execute("SELECT * FROM job_runs WHERE job = 'generate_invoices' AND dry_run = 0")]
+        # A killed run stays `running` (its heartbeat stops) until another instance or start finds it stale (`interrupted`).
+        runs = [r for r in every_run if r["outcome"] not in ("running", "interrupted")]
+        killed = len(every_run) - len(runs)
         bad = [(r["outcome"], r["message"]) for r in runs if r["outcome"] != "ok" or json.loads(r["counts_json"]).get("failures")]
         if bad:
             problems.append(f"{len(bad)} generate_invoices runs not ok: {bad[:3]}")
-        if not completed_runs <= len(runs) <= started_runs:
-            problems.append(f"{len(runs)} generate_invoices runs recorded; {completed_runs} completed and {started_runs} started")
-        if any(r["finished_at"] < r["started_at"] for r in runs):
-            problems.append("a job run finished before it started")
+        if not completed_runs <= len(runs) <= started_runs or len(every_run) > started_runs:
+            problems.append(f"{len(runs)} generate_invoices runs finished and {killed} killed; {completed_runs} completed and {started_runs} started")
+        if any(r["finished_at"] is None or r["finished_at"] < r["started_at"] for r in runs):
+            problems.append("a finished job run has no finish time, or finished before it started")
+        if any(r["instance_id"] is None for r in every_run if r["outcome"] == "running"):
+            problems.append("a running job run names no instance")
         if final[1]["counts"].get("invoices_created") or final[1]["counts"].get("periods_rolled"):
             problems.append(f"the rerun after completion still did work: {final[1]['counts']}")
         created = len([r for r in conn.execute("SELECT 1 FROM invoices WHERE issued_at = ?", (now.replace("Z", ".000Z"),))])

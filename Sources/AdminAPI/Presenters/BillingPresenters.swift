@@ -65,7 +65,7 @@ extension Present {
     static func jobRun(_ r: JobRun) -> JSON {
         [
             "id": .string(r.id), "job": .string(r.job), "trigger": .string(r.trigger.rawValue), "as_of": time(r.asOf),
-            "dry_run": .bool(r.dryRun), "started_at": time(r.startedAt), "finished_at": time(r.finishedAt),
+            "dry_run": .bool(r.dryRun), "started_at": time(r.startedAt), "instance_id": JSON(r.instanceId), "heartbeat_at": time(r.heartbeatAt), "finished_at": time(r.finishedAt),
             "outcome": .string(r.outcome.rawValue), "message": JSON(r.message), "counts": r.countsJSON,
         ]
     }

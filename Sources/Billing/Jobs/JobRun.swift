@@ -20,6 +20,10 @@ public enum JobTrigger: String, Sendable {
 /// One recorded run of a job (`job_runs`).
 public struct JobRun: Sendable, Equatable {
     public enum Outcome: String, Sendable {
+        /// Started and not finished yet (its instance renews `heartbeatAt` while it runs).
+        case running
+        /// Its process stopped before it finished (no heartbeat for a minute); what it committed stays.
+        case interrupted
         /// Everything it found was handled.
         case ok
         /// Some items failed; the rest were handled (see `message`).
@@ -37,11 +41,15 @@ public struct JobRun: Sendable, Equatable {
     public let asOf: Date
     public let dryRun: Bool
     public let startedAt: Date
-    public let finishedAt: Date
+    /// Nil while `running`.
+    public let finishedAt: Date?
     public let outcome: Outcome
     public let message: String?
     /// Counters in the order the job reports them.
     public let counts: [(String, Int64)]
+    /// The process that ran it (random per process start), and the last time it said it was alive.
+    public var instanceId: String? = nil
+    public var heartbeatAt: Date? = nil
 
     public static func == (a: JobRun, b: JobRun) -> Bool {
         a.id == b.id && a.outcome == b.outcome && a.counts.map(\.0) == b.counts.map(\.0) && a.counts.map(\.1) == b.counts.map(\.1)

@@ -31,6 +31,15 @@ public struct JobRunner: Sendable {
     public func run(_ job: JobName, now: Date? = nil, dryRun: Bool = false, trigger: JobTrigger) throws -> JobRun {
         let started = clock.now()
         let asOf = now ?? started
+        let id = UUIDv7.make(at: started)
+        let instance = Self.instanceId
+        try database.write { conn in
+            try JobRunStore.markInterrupted(conn, now: started, staleAfter: Self.staleAfter)
+            try JobRunStore.insertRunning(conn, id: id, job: job.rawValue, trigger: trigger, asOf: asOf, dryRun: dryRun,
+                                          startedAt: started, instanceId: instance)
+        }
+        let heartbeat = JobHeartbeat(database: database, clock: clock, runId: id, every: Self.heartbeatEvery)
+        defer { heartbeat.stop() }
         var outcome = JobRun.Outcome.ok
         var message: String?
         var counts: [(String, Int64)] = []
@@ -51,9 +60,10 @@ public struct JobRunner: Sendable {
             outcome = .failed
             message = String(describing: error)
         }
-        let run = JobRun(id: UUIDv7.make(at: started), job: job.rawValue, trigger: trigger, asOf: asOf, dryRun: dryRun,
-                         startedAt: started, finishedAt: clock.now(), outcome: outcome, message: message, counts: counts)
-        try database.write { conn in try JobRunStore.insert(conn, run) }
+        heartbeat.stop()
+        let run = JobRun(id: id, job: job.rawValue, trigger: trigger, asOf: asOf, dryRun: dryRun, startedAt: started,
+                         finishedAt: clock.now(), outcome: outcome, message: message, counts: counts, instanceId: instance)
+        try database.write { conn in try JobRunStore.finish(conn, run) }
         return run
     }
 
