@@ -44,7 +44,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "Support"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Support"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Support", "LoopbackTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Support", "PropertyTestSupport", "BackendTestSupport"],
                     swiftSettings: swiftSettings),
         // Blocking loopback peers (sockets, line reader, listener, SMTP sink) shared by the test targets.

@@ -123,6 +123,19 @@ extension DatabaseConnection {
     }
 }
 
+// MARK: - Catalog
+
+extension DatabaseConnection {
+    /// The names of the connected database's own tables, sorted: `sqlite_master` without SQLite's internal
+    /// `sqlite_…` tables, or the base tables of PostgreSQL's current schema.
+    public func tableNames() throws -> [String] {
+        let sql = dialect == .postgres
+            ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+            : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        return try query(sql).map { try $0.decode(String.self, "name") }
+    }
+}
+
 /// What `Database`'s writer and reader pool need from the connections they own, beyond the public API.
 protocol ManagedConnection: DatabaseConnection {
     /// Makes the connection usable before a unit of work: a PostgreSQL connection that dropped reconnects

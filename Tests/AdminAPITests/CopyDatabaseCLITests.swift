@@ -54,10 +54,7 @@ struct CopyDatabaseCLITests {
         })
         let fixture = try Self.fill(source, webhookToken: webhookToken)
         let sourceDB = source.app.services.database
-        let tables = try sourceDB.read { conn in
-            try conn.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'schema_migrations' ORDER BY name")
-                .compactMap { $0.string("name") }
-        }
+        let tables = try sourceDB.read { try $0.tableNames().filter { $0 != "schema_migrations" } }
         #expect(tables.count == 23, "\(tables)")
         let sourceCounts = try Dictionary(uniqueKeysWithValues: tables.map { t in (t, try sourceDB.read { try $0.scalar("SELECT count(*) FROM \(t)").int64Value ?? -1 }) })
         #expect(sourceCounts.filter { $0.value == 0 }.isEmpty, "every table has rows: \(sourceCounts)")

@@ -145,9 +145,7 @@ struct GatewayActionsTests {
             // PostgreSQL: every row of every table, as text.
             let db = try h.openDatabase()
             let hits = try db.read { conn in
-                try conn.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-                    .compactMap { $0.string("table_name") }
-                    .filter { try conn.scalar("SELECT count(*) FROM \($0) t WHERE t::text LIKE ?", [.text("%\(GatewaySecrets.cardNumber)%")]) != .integer(0) }
+                try conn.tableNames().filter { try conn.scalar("SELECT count(*) FROM \($0) t WHERE t::text LIKE ?", [.text("%\(GatewaySecrets.cardNumber)%")]) != .integer(0) }
             }
             db.close()
             #expect(hits.isEmpty, "card number found in \(hits)")

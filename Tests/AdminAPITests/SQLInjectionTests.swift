@@ -79,12 +79,7 @@ import Testing
     }
 
     static func tableNames(_ database: Database) throws -> [String] {
-        try database.read { conn in
-            let sql = conn.dialect == .postgres
-                ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
-                : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            return try conn.query(sql).compactMap { $0.string("name") }
-        }
+        try database.read { try $0.tableNames() }
     }
 
     /// The tenant's id and the ids of every row it owns, in every table with a `tenant_id` column.

@@ -94,17 +94,23 @@ public struct UsageIngestor: Sendable {
         func atomically(_ body: () throws -> Void) throws {
             if inputs.count > 1 { try conn.savepoint(body) } else { try body() }
         }
+        /// The event already recorded under `input`'s idempotency key, as a replay; nil when there is none.
+        /// Stripe's rule: the same key with another request is a client bug, not a retry (409).
+        func replay(_ input: UsageEventInput, at index: Int) throws -> UsageLogResult? {
+            guard let key = input.idempotencyKey,
+                  let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)])
+            else { return nil }
+            let recorded = try UsageStore.decode(row)
+            guard recorded.isReplay(of: input) else {
+                throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)
+            }
+            return UsageLogResult(event: recorded, duplicate: true)
+        }
         do {
             try atomically {
                 for (index, input) in inputs.enumerated() {
-                    if let key = input.idempotencyKey,
-                       let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?", [.text(tenantId), .text(key)]) {
-                        let recorded = try UsageStore.decode(row)
-                        // Stripe's rule: the same key with another request is a client bug, not a retry.
-                        guard recorded.isReplay(of: input) else {
-                            throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)
-                        }
-                        results.append(UsageLogResult(event: recorded, duplicate: true))
+                    if let replayed = try replay(input, at: index) {
+                        results.append(replayed)
                         continue
                     }
                     if let at = input.occurredAt {
@@ -131,16 +137,10 @@ public struct UsageIngestor: Sendable {
                     guard try UsageStore.insert(conn, event) else {
                         // Another instance recorded this key after the lookup above (PostgreSQL: the insert waited for its
                         // commit): a replay, then, of the event it stored.
-                        guard let key = input.idempotencyKey,
-                              let row = try conn.queryOne("SELECT * FROM usage_logs WHERE tenant_id = ? AND idempotency_key = ?",
-                                                          [.text(tenantId), .text(key)]) else {
+                        guard let replayed = try replay(input, at: index) else {
                             throw BillingError.conflict("the event could not be recorded; retry")
                         }
-                        let recorded = try UsageStore.decode(row)
-                        guard recorded.isReplay(of: input) else {
-                            throw BillingError.idempotencyKeyReused(field: (inputs.count > 1 ? "events[\(index)]." : "") + "idempotency_key", key: key)
-                        }
-                        results.append(UsageLogResult(event: recorded, duplicate: true))
+                        results.append(replayed)
                         continue
                     }
                     // Threshold crossings, judged on the counters before and after this event.

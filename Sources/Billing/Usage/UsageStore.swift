@@ -43,6 +43,7 @@ final class RollupAccumulator {
         let period: PeriodType
         let start: Int64
 
+        /// One text per bucket: the flush order, and the name of its advisory lock on PostgreSQL.
         var sortKey: String { "\(tenantId)|\(type.rawValue)|\(period.rawValue)|\(start)" }
     }
 
@@ -89,7 +90,7 @@ final class RollupAccumulator {
         let base: Int64
         if conn.dialect == .postgres {
             try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                         [.text("tenant_usage|\(key.tenantId)|\(key.type.rawValue)|\(key.period.rawValue)|\(key.start)")])
+                         [.text("tenant_usage|" + key.sortKey)])
             base = try Self.storedQuantity(conn, key)
         } else if let s = stored[key] {
             base = s

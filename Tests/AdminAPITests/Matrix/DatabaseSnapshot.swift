@@ -66,9 +66,7 @@ final class DatabaseSnapshotter {
                 FROM information_schema.columns WHERE table_schema = 'public'
                 """).stringValue ?? ""
             if plan?.schema != schema {
-                let names = try conn.query("""
-                    SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name
-                    """).compactMap { $0.string("table_name") }
+                let names = try conn.tableNames()
                 let parts = names.map { "(SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM \(Self.quoteIdentifier($0)) t)" }
                 plan = (schema, names, "SELECT " + (parts.isEmpty ? "1" : parts.joined(separator: ",\n")))
             }

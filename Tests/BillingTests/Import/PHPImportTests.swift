@@ -379,11 +379,7 @@ enum PHPDatabaseFixture {
     static func checksum(_ db: Database) throws -> String {
         try db.read { conn in
             var out = ""
-            let tables = conn.dialect == .postgres
-                ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'audit_events' ORDER BY 1"
-                : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' ORDER BY name"
-            for t in try conn.query(tables) {
-                let name = t.string("name")!
+            for name in try conn.tableNames() where name != "audit_events" {
                 out += name + ":" + (try conn.query("SELECT * FROM \(name) ORDER BY 1, 2").map { $0.description }.joined(separator: "|")) + "\n"
             }
             return Crypto.sha256Hex(out)
