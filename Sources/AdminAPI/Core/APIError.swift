@@ -28,6 +28,20 @@ public struct APIError: Error, Sendable {
         APIError(.badRequest, code: "validation_failed", message: "\(field) \(reason)", fields: [field: reason])
     }
 
+    /// One 400 for every invalid field: `unknown_parameter` when each is an unknown name, else `validation_failed`.
+    public static func invalid(_ fields: [String: String]) -> APIError {
+        let names = fields.keys.sorted()
+        let code = fields.values.allSatisfy { $0 == "unknown parameter" } ? "unknown_parameter" : "validation_failed"
+        let message: String
+        if names.count == 1 {
+            message = "\(names[0]) \(fields[names[0]]!)"
+        } else {
+            let listed = names.prefix(10).map { "\($0) \(fields[$0]!)" }.joined(separator: "; ")
+            message = "\(names.count) parameters are invalid: \(listed)\(names.count > 10 ? "; …" : "")"
+        }
+        return APIError(.badRequest, code: code, message: message, fields: fields)
+    }
+
     /// Maps any thrown error to what the client sees; unknown errors become a bare 500
     /// (the caller logs the detail with the request id — internals never reach the body).
     /// A `RowDecodingError` (a stored row its decoder cannot read) is such a server fault: 500 `internal_error`,

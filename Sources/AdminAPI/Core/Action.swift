@@ -78,6 +78,8 @@ public struct Action: Sendable {
     public let permission: Permission
     public let scope: TenantScope
     public let summary: String
+    /// The declared parameters (nil while an action still reads `Params` directly: nothing is checked for it).
+    public let input: [FieldSpec]?
     public let handler: @Sendable (ActionRequest) throws -> ActionResult
 
     public init(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope, summary: String,
@@ -87,7 +89,23 @@ public struct Action: Sendable {
         self.permission = permission
         self.scope = scope
         self.summary = summary
+        self.input = nil
         self.handler = handler
+    }
+
+    /// An action with a typed input: the parameters are read and checked (unknown names, every invalid field)
+    /// before `handler` runs.
+    public init<Input: ActionInput>(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope,
+                                    input: Input.Type, summary: String,
+                                    handler: @escaping @Sendable (ActionRequest, Input) throws -> ActionResult) {
+        self.name = name
+        self.methods = methods
+        self.permission = permission
+        self.scope = scope
+        self.summary = summary
+        self.input = Input.fields
+        let allowed: Set<String> = scope == .none ? [] : ["tenant_id"]
+        self.handler = { request in try handler(request, try Input(request.params, extraAllowed: allowed)) }
     }
 
     /// True for actions that change state (audit, CSRF rule).

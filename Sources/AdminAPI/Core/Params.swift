@@ -13,14 +13,55 @@ public struct Params: Sendable {
     }
 
     private var values: [String: Value] = [:]
+    /// Names given twice with different values (query and body, or twice in the query), sorted.
+    public private(set) var conflicts: [String] = []
 
+    /// `action` (the router's own parameter) is left out wherever it appears.
     public init(query: [(name: String, value: String)], body: JSONObject?) {
-        for item in query where values[item.name] == nil && item.name != "action" { values[item.name] = .query(item.value) }
-        if let body { for (k, v) in body { values[k] = .body(v) } }
+        var conflicting = Set<String>()
+        for item in query where item.name != "action" {
+            if case .query(let first)? = values[item.name] {
+                if first != item.value { conflicting.insert(item.name) }
+            } else {
+                values[item.name] = .query(item.value)
+            }
+        }
+        if let body {
+            for (k, v) in body where k != "action" {
+                if case .query(let text)? = values[k], !Self.same(text, v) { conflicting.insert(k) }
+                values[k] = .body(v)
+            }
+        }
+        conflicts = conflicting.sorted()
+    }
+
+    /// Every parameter name given (query and body), sorted.
+    public var names: [String] { values.keys.sorted() }
+
+    /// Whether a query text and a body value say the same (`?limit=5` and `{"limit": 5}`).
+    static func same(_ text: String, _ json: JSON) -> Bool {
+        switch json {
+        case .string(let s): return s == text
+        case .int(let v): return Int64(text) == v
+        case .bool(let b): return text.lowercased() == (b ? "true" : "false")
+        case .null: return text.isEmpty
+        default: return false
+        }
+    }
+
+    /// The members of a nested object with a declared shape (an event of a batch, a line item).
+    init(nested object: JSONObject) {
+        for (k, v) in object { values[k] = .body(v) }
     }
 
     /// Whether the field was sent at all (even as null).
     public func has(_ name: String) -> Bool { values[name] != nil }
+
+    /// Whether the field came in the query with an empty value (`?notes=`).
+    public func isEmptyQueryValue(_ name: String) -> Bool {
+        if case .query(let s)? = values[name] { return s.isEmpty }
+        return false
+    }
 
     /// Whether the field was sent as JSON null.
     public func isNull(_ name: String) -> Bool {
