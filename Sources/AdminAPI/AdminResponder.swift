@@ -180,12 +180,20 @@ public struct AdminResponder: HTTPResponder {
 
     /// The tenant the call acts on (ARCHITECTURE: tenant scoping lives in one place).
     func resolveTenant(_ scope: TenantScope, params: Params, principal: Principal?) throws -> String? {
-        guard scope != .none, let principal else { return nil }
+        guard scope.namesTenant, let principal else { return nil }
         let named = try params.id("tenant_id")
         if principal.isSuperAdmin {
             guard let named else {
-                if scope == .tenant { throw APIError.validation("tenant_id", "is required for super-admin calls") }
-                return nil
+                switch scope {
+                case .tenant: throw APIError.validation("tenant_id", "is required for super-admin calls")
+                case .owner(let kind, let fields):
+                    guard let field = fields.first(where: params.has), let id = try params.id(field) else {
+                        throw APIError.validation("tenant_id", "is required for super-admin calls that name no \(fields.joined(separator: " or "))")
+                    }
+                    guard let owner = try services.tenants.owner(of: kind, id: id) else { throw BillingError.notFound(kind.notFound) }
+                    return owner
+                case .optionalTenant, .none: return nil
+                }
             }
             guard try services.tenants.exists(id: named) else { throw BillingError.notFound("tenant not found") }
             return named

@@ -14,7 +14,7 @@ enum QuotaActions {
             Action("list_quotas", [.GET], .read, scope: .tenant, input: NoInput.self, summary: "The tenant's quotas") { r, _ in
                 .ok(.array(try s.quotas.list(tenantId: r.tenant).map(Present.quota)))
             },
-            Action("delete_quota", [.POST], .write, scope: .tenant, input: DeleteQuotaInput.self, summary: "Delete a quota of the tenant") { r, input in
+            Action("delete_quota", [.POST], .write, scope: .owner(.quota), input: DeleteQuotaInput.self, summary: "Delete a quota of the tenant") { r, input in
                 try s.quotas.delete(id: input.id, tenantId: r.tenant, context: r.context)
                 return .ok(["id": .string(input.id), "deleted": true])
             },

@@ -30,8 +30,18 @@ public enum TenantScope: Sendable {
     case tenant
     /// Like `.tenant`, but a super-admin who names no tenant acts across all tenants (lists).
     case optionalTenant
+    /// Like `.tenant` for an action on one object named by id (the first of `fields` given): a super-admin
+    /// who names no tenant acts on the object's own tenant; one who names a tenant must name the object's
+    /// (else 404, as for any object of another tenant).
+    case owner(TenantOwnedObject, fields: [String] = ["id"])
     /// Not about a tenant's data (tenant management, login, the caller itself).
     case none
+
+    /// Whether the router reads `tenant_id` for this scope.
+    var namesTenant: Bool {
+        if case .none = self { return false }
+        return true
+    }
 }
 
 /// Everything a handler gets: validated parameters, the caller, the resolved tenant.
@@ -39,7 +49,7 @@ public struct ActionRequest: Sendable {
     public let params: Params
     /// nil only for `.public` actions.
     public let principal: Principal?
-    /// The resolved tenant for `.tenant` scope (always set) and `.optionalTenant` (nil = all tenants).
+    /// The resolved tenant for `.tenant` and `.owner` scope (always set) and `.optionalTenant` (nil = all tenants).
     public let tenantId: String?
     public let http: HTTPRequest
     /// The session token when the caller authenticated with the dashboard cookie.
@@ -104,7 +114,7 @@ public struct Action: Sendable {
         self.scope = scope
         self.summary = summary
         self.input = Input.fields
-        let allowed: Set<String> = scope == .none ? [] : ["tenant_id"]
+        let allowed: Set<String> = scope.namesTenant ? ["tenant_id"] : []
         self.handler = { request in try handler(request, try Input(request.params, extraAllowed: allowed)) }
     }
 
