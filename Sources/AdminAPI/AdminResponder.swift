@@ -3,13 +3,16 @@ import HTTP
 import Storage
 import Support
 
-/// Serves `/admin-api?action=NAME` (and `/admin-api.php`): finds the action, authenticates,
+/// Serves `/admin-api/NAME` and `/admin-api?action=NAME` (and `/admin-api.php`): finds the action, authenticates,
 /// checks permission and CSRF, resolves the tenant, decodes parameters, calls the handler,
 /// and renders the envelope. The single path every API call takes (ARCHITECTURE "One path per job").
 public struct AdminResponder: HTTPResponder {
     let table: ActionTable
     let services: AdminServices
     let logger: Logger
+
+    /// The path form's prefix: `/admin-api/log_usage` is `/admin-api?action=log_usage`.
+    public static let pathPrefix = "/admin-api/"
 
     public init(table: ActionTable, services: AdminServices, logger: Logger) {
         self.table = table
@@ -26,7 +29,7 @@ public struct AdminResponder: HTTPResponder {
             response = failure(error, request)
         }
         let logFields = fields
-        let action = request.query["action"].flatMap { table.actions[$0] != nil ? $0 : "unknown" } ?? "none"
+        let action = Self.actionName(request).flatMap { table.actions[$0] != nil ? $0 : "unknown" } ?? "none"
         let metrics = services.metrics
         // Now, or when a deferred answer (`ActionResult.later`) arrives.
         return response.map { response in
@@ -44,15 +47,15 @@ public struct AdminResponder: HTTPResponder {
         case GatewayError.disabled, is APIError, is BillingError:
             break  // the caller's answer says it all; a switched-off gateway is configuration, not a failure
         case let gateway as GatewayError:
-            logger.warning("gateway call failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+            logger.warning("gateway call failed", ["request_id": request.requestId, "action": Self.actionName(request) ?? "",
                                                    "error": gateway.reason])
         case let corrupt as RowDecodingError:
             // The description names the column and what it held, never the stored value.
-            logger.error("request failed: corrupt stored row", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+            logger.error("request failed: corrupt stored row", ["request_id": request.requestId, "action": Self.actionName(request) ?? "",
                                                                 "error": corrupt.description])
         default:
             if apiError.status.code >= 500 {
-                logger.error("request failed", ["request_id": request.requestId, "action": request.query["action"] ?? "",
+                logger.error("request failed", ["request_id": request.requestId, "action": Self.actionName(request) ?? "",
                                                 "error": String(describing: error)])
             }
         }
@@ -86,13 +89,15 @@ public struct AdminResponder: HTTPResponder {
     }
 
     func handle(_ request: HTTPRequest, logFields: inout [(String, String)]) throws -> HTTPResponse {
-        guard let name = request.query["action"], !name.isEmpty else {
-            throw APIError(.badRequest, code: "missing_action", message: "the action query parameter is required")
+        guard let name = Self.actionName(request), !name.isEmpty else {
+            throw APIError(.badRequest, code: "missing_action", message: "name the action in the path (/admin-api/NAME) or the action query parameter")
         }
         logFields.append(("action", String(name.prefix(64))))
-        guard let action = table.actions[name] else {
-            throw APIError(.badRequest, code: "unknown_action", message: "unknown action '\(String(name.prefix(64)))'")
+        if let inPath = Self.pathAction(request), let inQuery = request.query["action"], inPath != inQuery {
+            throw APIError(.badRequest, code: "validation_failed", message: "action names \(String(inQuery.prefix(64))) but the path names \(String(inPath.prefix(64)))",
+                           fields: ["action": "differs from the action in the path"])
         }
+        guard let action = table.actions[name] else { throw unknownAction(name) }
         let method = request.method == .HEAD ? HTTPMethod.GET : request.method
         guard action.methods.contains(method) else {
             let allow = action.methods.map(\.rawValue).joined(separator: ", ")
@@ -128,6 +133,28 @@ public struct AdminResponder: HTTPResponder {
 
         let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken)
         return render(try action.handler(actionRequest), request)
+    }
+
+    /// The action a request names: the path form's last segment, else the `action` query parameter.
+    static func actionName(_ request: HTTPRequest) -> String? {
+        pathAction(request) ?? request.query["action"]
+    }
+
+    /// `NAME` of `/admin-api/NAME`.
+    static func pathAction(_ request: HTTPRequest) -> String? {
+        guard request.path.hasPrefix(pathPrefix) else { return nil }
+        return String(request.path.dropFirst(pathPrefix.count))
+    }
+
+    /// 400 `unknown_action`, suggesting the nearest action name when one is close.
+    func unknownAction(_ name: String) -> APIError {
+        let shown = String(name.prefix(64))
+        var error = APIError(.badRequest, code: "unknown_action", message: "unknown action '\(shown)'")
+        if let nearest = ActionNameSuggestion.nearest(to: shown, among: table.names) {
+            error.message += "; did you mean '\(nearest)'?"
+            error.details = ["suggestion": .string(nearest)]
+        }
+        return error
     }
 
     /// The JSON body as an object; an empty body is no parameters.

@@ -103,6 +103,8 @@ public final class Application: Sendable {
         var router = HTTPRouter(fallback: StaticFileResponder(root: settings.publicDirectory))
         router.add("/admin-api", admin)
         router.add("/admin-api.php", admin)
+        router.add(prefix: AdminResponder.pathPrefix, admin)
+        router.add(AdminResponder.pathPrefix + "openapi.json", OpenAPIResponder(table: table, version: settings.version))
         router.add("/health", HealthResponder(database: database, version: settings.version))
         router.add("/metrics", MetricsResponder(services: services, metricsToken: settings.metricsToken,
                                                 httpMetrics: { metricsBox.render() }))

@@ -24,6 +24,7 @@ enum CommandLineInterface {
                                               (with DATABASE_URL, use pg_dump or PITR instead)
           \(CopyDatabaseCommand.usage)
           \(ImportCommand.usage)
+          \(OpenAPICommand.usage)
           --help, -h                          Show this help
           --version                           Print the version
 
@@ -47,6 +48,7 @@ enum CommandLineInterface {
         case "jobs": return JobsCommand.run(rest)
         case "import-php-db": return ImportCommand.run(rest)
         case "copy-database": return CopyDatabaseCommand.run(rest)
+        case "openapi": return OpenAPICommand.run(rest)
         case "backup":
             guard rest.count == 1 else { return usageError("backup needs exactly one PATH") }
             return withConfiguration([]) { backup($0, to: rest[0]) }

@@ -75,20 +75,20 @@ enum UsageActions {
                     }
                     if !buffer.isEmpty { try write(buffer) }
                 }))
-            },
+            }.producing(["text/csv"]),
             Action("get_tenant_usage_summary", [.GET], .read, scope: .tenant, input: UsageSummaryInput.self,
                    summary: "Totals of the current hour, day, month or lifetime, from the rollups") { r, input in
                 let period = input.period
                 let summary = try s.usage.summary(tenantId: r.tenant, period: period)
                 let presented = Present.byResourceType(summary.totals)
-                return .ok(["tenant_id": .string(r.tenant), "period_type": .string(period.rawValue), "period_start": Present.seconds(summary.periodStart),
+                return .ok(["tenant_id": .string(r.tenant), "period": .string(period.rawValue), "period_type": .string(period.rawValue), "period_start": Present.seconds(summary.periodStart),
                             "by_resource_type": presented.list, "totals": presented.totals])
             },
             Action("get_tenant_usage_trends", [.GET], .read, scope: .tenant, input: UsageTrendsInput.self,
                    summary: "The last N hourly, daily or monthly windows per resource type") { r, input in
                 let period = input.period
                 let points = try s.usage.trends(tenantId: r.tenant, period: period, limit: input.limit)
-                return .ok(["tenant_id": .string(r.tenant), "period_type": .string(period.rawValue), "data": .array(points.map { p in
+                return .ok(["tenant_id": .string(r.tenant), "period": .string(period.rawValue), "period_type": .string(period.rawValue), "data": .array(points.map { p in
                     ["period_start": Present.seconds(p.start), "resource_type": .string(p.resourceType.rawValue),
                      "event_count": .int(p.totals.eventCount), "total_quantity": .int(p.totals.totalQuantity)]
                 })])

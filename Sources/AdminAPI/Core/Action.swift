@@ -90,6 +90,10 @@ public struct Action: Sendable {
     public let summary: String
     /// The declared parameters (nil while an action still reads `Params` directly: nothing is checked for it).
     public let input: [FieldSpec]?
+    /// The section of the docs and the OpenAPI tag (set by the table).
+    public internal(set) var group: String?
+    /// Media types of an action that answers a document instead of the JSON envelope (CSV, HTML, PDF).
+    public private(set) var produces: [String]?
     public let handler: @Sendable (ActionRequest) throws -> ActionResult
 
     public init(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope, summary: String,
@@ -116,6 +120,13 @@ public struct Action: Sendable {
         self.input = Input.fields
         let allowed: Set<String> = scope.namesTenant ? ["tenant_id"] : []
         self.handler = { request in try handler(request, try Input(request.params, extraAllowed: allowed)) }
+    }
+
+    /// The same action answering documents of these media types instead of the JSON envelope.
+    public func producing(_ mediaTypes: [String]) -> Action {
+        var action = self
+        action.produces = mediaTypes
+        return action
     }
 
     /// True for actions that change state (audit, CSRF rule).

@@ -6,32 +6,44 @@ public struct ActionTable: Sendable {
     /// Names in the order they were registered (the order of the docs).
     public let names: [String]
 
-    public init(_ groups: [[Action]]) {
+    /// Group names in order (the docs' sections, the OpenAPI tags).
+    public let groups: [String]
+
+    public init(_ groups: [(name: String, actions: [Action])]) {
         var actions: [String: Action] = [:]
         var names: [String] = []
-        for action in groups.joined() {
-            precondition(actions[action.name] == nil, "action \(action.name) registered twice")
-            actions[action.name] = action
-            names.append(action.name)
+        for (group, members) in groups {
+            for var action in members {
+                precondition(actions[action.name] == nil, "action \(action.name) registered twice")
+                action.group = group
+                actions[action.name] = action
+                names.append(action.name)
+            }
         }
         self.actions = actions
         self.names = names
+        self.groups = groups.map(\.name)
     }
 
     /// Every action of the server.
     public static func standard(_ services: AdminServices) -> ActionTable {
         ActionTable([
-            AuthActions.make(services),
-            TenantActions.make(services),
-            UserActions.make(services),
-            APIKeyActions.make(services),
-            AuditActions.make(services),
-            UsageActions.make(services),
-            QuotaActions.make(services),
-            PlanActions.make(services), SubscriptionActions.make(services), InvoiceActions.make(services), PaymentMethodActions.make(services), JobActions.make(services),
-            NotificationActions.make(services), WebhookActions.make(services),
-            GatewayActions.make(services),
-            OperatorActions.make(services),
+            ("Authentication", AuthActions.make(services)),
+            ("Tenants", TenantActions.make(services)),
+            ("Users", UserActions.make(services)),
+            ("API keys", APIKeyActions.make(services)),
+            ("Audit", AuditActions.make(services)),
+            ("Usage metering", UsageActions.make(services)),
+            ("Quotas", QuotaActions.make(services)),
+            ("Plans", PlanActions.make(services)),
+            ("Subscriptions", SubscriptionActions.make(services)),
+            ("Invoices", InvoiceActions.make(services)),
+            ("Payment methods", PaymentMethodActions.make(services)),
+            ("Jobs", JobActions.make(services)),
+            ("Notifications", NotificationActions.make(services)),
+            ("Outbound webhooks", WebhookActions.make(services)),
+            ("Payment gateway (Asaas)", GatewayActions.make(services)),
+            ("Operator", OperatorActions.make(services)),
         ])
     }
 }

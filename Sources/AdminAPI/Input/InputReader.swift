@@ -63,7 +63,7 @@ public struct InputReader {
     }
 
     /// Whether the field was sent at all (under its name or an alias).
-    public func has(_ spec: FieldSpec) -> Bool { resolve(spec) != nil }
+    public func has(_ spec: FieldSpec) -> Bool { params.has(spec.name) || spec.aliases.contains(where: params.has) }
 
     /// Records a rule between fields (`to` must be after `from`) or a domain limit the field types cannot say.
     public mutating func fail(_ field: String, _ reason: String) {
@@ -83,11 +83,15 @@ public struct InputReader {
         if !failures.isEmpty { throw APIError.invalid(failures) }
     }
 
-    /// The name the field was sent under: its own, else an alias; nil when absent.
-    private func resolve(_ spec: FieldSpec) -> String? {
+    /// The name the field was sent under: its own, else an alias; nil when absent. Both at once is refused.
+    private mutating func resolve(_ spec: FieldSpec) -> String? {
         assert(shape.contains { $0.name == spec.name }, "field \(spec.name) is read but not declared in the input's fields")
-        if params.has(spec.name) { return spec.name }
-        return spec.aliases.first(where: params.has)
+        let alias = spec.aliases.first(where: params.has)
+        if params.has(spec.name) {
+            if let alias { fail(alias, "is the old name of \(spec.name); send only \(spec.name)") }
+            return spec.name
+        }
+        return alias
     }
 
     private mutating func record(_ error: any Error, field: String) {

@@ -151,9 +151,9 @@ struct ExportUsageInput: ActionInput {
     init(_ r: inout InputReader) { filter = UsageEventFilterFields(&r).filter }
 }
 
-/// `get_tenant_usage_summary` and `get_tenant_usage_trends`: a period type (named `period` elsewhere).
+/// `get_tenant_usage_summary` and `get_tenant_usage_trends`: the window, `period` as for quotas (`period_type` until 0.2).
 struct UsagePeriodFields: Sendable {
-    static let period = Field<PeriodType>.enumeration("period_type", PeriodType.self, "The window")
+    static let period = Field<PeriodType>.enumeration("period", PeriodType.self, "The window").alias("period_type")
 }
 
 /// `get_tenant_usage_summary`.
