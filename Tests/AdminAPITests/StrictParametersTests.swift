@@ -38,7 +38,7 @@ import Testing
         let r = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit": 20000])
         #expect(r.status == 400)
         #expect(r.json["error"]?["fields"]?["limit"] == "unknown parameter")
-        #expect(try server.call("list_quotas", key: admin).data.arrayValue?.isEmpty == true)
+        #expect(try server.call("list_quotas", key: admin).data["total"] == 0)
     }
 
     @Test func everyInvalidField_IsReportedInOne400() throws {
@@ -95,5 +95,19 @@ import Testing
         let both = try server.call("list_usage_events", key: admin, query: ["cursor": cursor, "offset": "1"])
         #expect(both.status == 400)
         #expect(both.json["error"]?["fields"]?["cursor"] == "cannot be combined with offset")
+    }
+}
+
+extension StrictParametersTests {
+    @Test func listQuotas_IsAPage_HonouringLimitAndOffset() throws {
+        for period in ["hourly", "daily", "monthly"] {
+            #expect(try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": .string(period), "limit_value": 10]).status == 201)
+        }
+        let first = try server.call("list_quotas", key: admin, query: ["limit": "2"])
+        #expect(first.data["total"] == 3 && first.data["limit"] == 2 && first.data["offset"] == 0)
+        #expect(first.data["items"]?.arrayValue?.map { $0["period"] } == ["daily", "hourly"])
+        let rest = try server.call("list_quotas", key: admin, query: ["limit": "2", "offset": "2"])
+        #expect(rest.data["items"]?.arrayValue?.map { $0["period"] } == ["monthly"])
+        #expect(try server.call("list_quotas", key: admin, query: ["limit": "0"]).status == 400)
     }
 }

@@ -238,7 +238,7 @@ import Testing
         #expect(try server.call("delete_quota", key: admin, body: ["id": .string(id)]).status == 404)
         #expect(try server.call("log_usage", key: admin, body: ["resource_type": "message", "tenant_id": .string(other)]).status == 403)
         #expect(try server.call("get_usage_stats", key: admin, query: ["tenant_id": other]).status == 403)
-        #expect(try server.call("list_quotas", key: otherAdmin).data.arrayValue?.count == 1)
+        #expect(try server.call("list_quotas", key: otherAdmin).data["items"]?.arrayValue?.count == 1)
         let viewer = try server.makeKey(role: "viewer", tenant: tenant)
         #expect(try server.call("log_usage", key: viewer, body: ["resource_type": "message"]).status == 403)
     }

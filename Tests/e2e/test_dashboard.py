@@ -101,7 +101,7 @@ def test_quota_add_with_inline_errors_then_delete(signed_in, base, api):
     row = wait(d, lambda d: quota_row(d, "completion", "monthly"))
     assert "0 / 250" in row.text and "Hard" in row.text
     assert d.find_element(By.ID, "card-quotas").get_attribute("data-active") == "1"
-    [q] = api.call("list_quotas", tenant_id=t["id"])
+    [q] = api.call("list_quotas", tenant_id=t["id"])["items"]
     assert (q["limit_value"], q["is_hard_limit"], q["notification_threshold"]) == (250, True, 75)
     # delete, cancelling once first
     row.find_element(By.CSS_SELECTOR, ".delete-quota").click()
@@ -110,7 +110,7 @@ def test_quota_add_with_inline_errors_then_delete(signed_in, base, api):
     quota_row(d, "completion", "monthly").find_element(By.CSS_SELECTOR, ".delete-quota").click()
     confirm(d)
     wait(d, lambda d: quota_row(d, "completion", "monthly") is None)
-    assert api.call("list_quotas", tenant_id=t["id"]) == []
+    assert api.call("list_quotas", tenant_id=t["id"])["items"] == []
 
 
 def test_progress_bar_turns_yellow_then_red(signed_in, base, api):

@@ -11,8 +11,10 @@ enum QuotaActions {
                 let result = try s.quotas.set(tenantId: r.tenant, input.quota, context: r.context)
                 return result.created ? .created(Present.quota(result.quota)) : .ok(Present.quota(result.quota))
             },
-            Action("list_quotas", [.GET], .read, scope: .tenant, input: NoInput.self, summary: "The tenant's quotas") { r, _ in
-                .ok(.array(try s.quotas.list(tenantId: r.tenant).map(Present.quota)))
+            Action("list_quotas", [.GET], .read, scope: .tenant, input: ListQuotasInput.self, summary: "The tenant's quotas, by resource type and period") { r, input in
+                let page = input.page
+                let result = try s.quotas.list(tenantId: r.tenant, limit: page.limit, offset: page.offset)
+                return .ok(Present.page(result.items.map(Present.quota), total: result.total, limit: page.limit, offset: page.offset))
             },
             Action("delete_quota", [.POST], .write, scope: .owner(.quota), input: DeleteQuotaInput.self, summary: "Delete a quota of the tenant") { r, input in
                 try s.quotas.delete(id: input.id, tenantId: r.tenant, context: r.context)
@@ -24,7 +26,7 @@ enum QuotaActions {
             },
             Action("get_quota_status", [.GET], .read, scope: .tenant, input: NoInput.self, summary: "Every quota of the tenant with its current usage") { r, _ in
                 .ok(.array(try s.quotas.status(tenantId: r.tenant).map(Present.quotaCheck)))
-            },
+            }.answering(.array),
         ]
     }
 }

@@ -56,7 +56,7 @@ enum UsageActions {
                 let next: JSON = events.count == page.limit ? events.last.map { .string(encodeCursor($0)) } ?? .null : .null
                 return .ok(["items": .array(events.map { Present.usageEvent($0) }), "limit": .int(Int64(page.limit)),
                             "offset": .int(Int64(input.cursor == nil ? page.offset : 0)), "next_cursor": next])
-            },
+            }.answering(.cursorPage),
             Action("export_usage", [.GET], .read, scope: .tenant, input: ExportUsageInput.self,
                    summary: "CSV of raw events (streamed), same filters as list_usage_events") { r, input in
                 let filter = input.filter

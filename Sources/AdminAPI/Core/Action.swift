@@ -94,6 +94,8 @@ public struct Action: Sendable {
     public internal(set) var group: String?
     /// Media types of an action that answers a document instead of the JSON envelope (CSV, HTML, PDF).
     public private(set) var produces: [String]?
+    /// What `data` holds on success: a page for every `list_*` (one shape for lists), else an object.
+    public private(set) var response: ResponseShape = .object
     public let handler: @Sendable (ActionRequest) throws -> ActionResult
 
     public init(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope, summary: String,
@@ -104,6 +106,7 @@ public struct Action: Sendable {
         self.scope = scope
         self.summary = summary
         self.input = nil
+        self.response = name.hasPrefix("list_") ? .page : .object
         self.handler = handler
     }
 
@@ -118,6 +121,7 @@ public struct Action: Sendable {
         self.scope = scope
         self.summary = summary
         self.input = Input.fields
+        self.response = name.hasPrefix("list_") ? .page : .object
         let allowed: Set<String> = scope.namesTenant ? ["tenant_id"] : []
         self.handler = { request in try handler(request, try Input(request.params, extraAllowed: allowed)) }
     }
@@ -126,6 +130,13 @@ public struct Action: Sendable {
     public func producing(_ mediaTypes: [String]) -> Action {
         var action = self
         action.produces = mediaTypes
+        return action
+    }
+
+    /// The same action with another shape of `data`.
+    public func answering(_ shape: ResponseShape) -> Action {
+        var action = self
+        action.response = shape
         return action
     }
 
@@ -141,4 +152,16 @@ public struct ActionReply: Sendable {
     public func finish(_ body: () throws -> ActionResult) {
         deliver(Result { try body() })
     }
+}
+
+/// The shape of `data` in a success envelope, for the OpenAPI document.
+public enum ResponseShape: Sendable {
+    /// One JSON object.
+    case object
+    /// `{items, total, limit, offset}`.
+    case page
+    /// `{items, limit, offset, next_cursor}` (offset or cursor pagination, no total).
+    case cursorPage
+    /// A JSON array.
+    case array
 }

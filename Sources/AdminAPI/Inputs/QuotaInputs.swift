@@ -39,3 +39,10 @@ struct CheckQuotaInput: ActionInput {
         period = r(CommonFields.period) ?? .daily
     }
 }
+
+/// `list_quotas`.
+struct ListQuotasInput: ActionInput {
+    static let fields = Page.fields()
+    let page: Page
+    init(_ r: inout InputReader) { page = Page(&r) }
+}

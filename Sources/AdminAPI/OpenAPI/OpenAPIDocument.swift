@@ -116,9 +116,10 @@ public enum OpenAPIDocument {
         if let media = action.produces {
             r["200"] = ["description": "The document", "content": .object(JSONObject(media.map { ($0, ["schema": ["type": "string"]]) }))]
         } else {
-            let success: JSON = ["description": "Success", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/DataEnvelope"]]]]
-            r["200"] = success
-            if action.isMutation { r["201"] = ["description": "Created", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/DataEnvelope"]]]] }
+            let envelope: JSON = ["type": "object", "required": ["data"], "additionalProperties": false,
+                                  "properties": ["data": ["$ref": .string("#/components/schemas/\(dataSchemaName(action.response))")]]]
+            r["200"] = ["description": "Success", "content": ["application/json": ["schema": envelope]]]
+            if action.isMutation { r["201"] = ["description": "Created", "content": ["application/json": ["schema": envelope]]] }
         }
         r["400"] = ["$ref": "#/components/responses/BadRequest"]
         if action.permission != .public { r["401"] = ["$ref": "#/components/responses/Unauthorized"] }
@@ -132,6 +133,15 @@ public enum OpenAPIDocument {
         return r
     }
 
+    static func dataSchemaName(_ shape: ResponseShape) -> String {
+        switch shape {
+        case .object: "Object"
+        case .page: "Page"
+        case .cursorPage: "CursorPage"
+        case .array: "List"
+        }
+    }
+
     static let securitySchemes: JSON = [
         "bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key (`bsk_…`): create-api-key or generate_api_key"],
         "cookieAuth": ["type": "apiKey", "in": "cookie", "name": "bs_session",
@@ -141,8 +151,15 @@ public enum OpenAPIDocument {
 
     static var schemas: JSONObject {
         [
-            "DataEnvelope": ["type": "object", "required": ["data"], "properties": ["data": ["description": "The action's result"]],
-                             "additionalProperties": false],
+            "Object": ["type": "object", "description": "The action's result"],
+            "List": ["type": "array", "items": ["type": "object"]],
+            "Page": ["type": "object", "required": ["items", "total", "limit", "offset"], "additionalProperties": false,
+                     "description": "One page of a list: every list_* answers this shape",
+                     "properties": ["items": ["type": "array", "items": ["type": "object"]], "total": ["type": "integer", "minimum": 0],
+                                    "limit": ["type": "integer", "minimum": 1], "offset": ["type": "integer", "minimum": 0]]],
+            "CursorPage": ["type": "object", "required": ["items", "limit", "offset", "next_cursor"], "additionalProperties": false,
+                           "properties": ["items": ["type": "array", "items": ["type": "object"]], "limit": ["type": "integer", "minimum": 1],
+                                          "offset": ["type": "integer", "minimum": 0], "next_cursor": ["type": ["string", "null"]]]],
             "ErrorEnvelope": [
                 "type": "object", "required": ["error"], "additionalProperties": false,
                 "properties": ["error": [

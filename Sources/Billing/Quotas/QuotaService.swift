@@ -51,6 +51,16 @@ public struct QuotaService: Sendable {
         try database.read { try QuotaStore.list($0, tenantId: tenantId) }
     }
 
+    /// One page of the tenant's quotas (by resource type, then period) and how many there are.
+    public func list(tenantId: String, limit: Int, offset: Int) throws -> (items: [Quota], total: Int) {
+        try database.read { conn in
+            let total = try conn.scalar("SELECT COUNT(*) FROM quotas WHERE tenant_id = ?", [.text(tenantId)]).int64Value ?? 0
+            let items = try conn.query("SELECT * FROM quotas WHERE tenant_id = ? ORDER BY resource_type, period LIMIT ? OFFSET ?",
+                                       [.text(tenantId), .integer(Int64(limit)), .integer(Int64(offset))]).map(QuotaStore.decode)
+            return (items, Int(total))
+        }
+    }
+
     /// Deletes a quota of `tenantId`; another tenant's id is "not found".
     public func delete(id: String, tenantId: String, context: CallContext) throws {
         let now = clock.now()
