@@ -122,11 +122,11 @@ public enum OpenAPIDocument {
             if action.isMutation { r["201"] = ["description": "Created", "content": ["application/json": ["schema": envelope]]] }
         }
         r["400"] = ["$ref": "#/components/responses/BadRequest"]
-        if action.permission != .public { r["401"] = ["$ref": "#/components/responses/Unauthorized"] }
+        r["401"] = ["$ref": "#/components/responses/Unauthorized"]
         r["403"] = ["$ref": "#/components/responses/Forbidden"]
         r["404"] = ["$ref": "#/components/responses/NotFound"]
         r["405"] = ["$ref": "#/components/responses/MethodNotAllowed"]
-        if action.isMutation { r["409"] = ["$ref": "#/components/responses/Conflict"] }
+        r["409"] = ["$ref": "#/components/responses/Conflict"]
         r["429"] = ["$ref": "#/components/responses/TooManyRequests"]
         r["503"] = ["$ref": "#/components/responses/Unavailable"]
         r["default"] = ["$ref": "#/components/responses/Error"]
