@@ -53,6 +53,7 @@ test-suites:
 	$(SWIFT) test --skip-build
 	BILLING_TEST_BACKEND=postgres $(SWIFT) test --skip-build --filter 'BillingTests|AdminAPITests'
 	python3 Tests/fault/multi_instance.py
+	python3 Tests/fault/rotate_data_key.py
 	python3 Tests/fault/crash_test.py --rounds 5
 	python3 Tests/fault/crash_webhooks.py --rounds 5 --invoices 60
 	python3 Tests/fault/crash_invoices.py --rounds 4 --subscriptions 600
@@ -60,7 +61,7 @@ test-suites:
 	Tests/e2e/run.sh
 	Tests/Fuzz/run.sh 10 http json
 	Tests/Fuzz/run.sh --replay
-	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,multi_instance,soak,e2e
+	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,multi_instance,rotate_data_key,soak,e2e
 
 ## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
 ## then 10 minutes of mixed traffic under slow-client attacks.

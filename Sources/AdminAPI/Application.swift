@@ -14,6 +14,8 @@ public struct ApplicationSettings: Sendable {
     /// Pool size and timeouts of the database (`DATABASE_READERS`, `DATABASE_*_TIMEOUT_SECONDS`).
     public var database = DatabaseConfiguration()
     public var migrationsDirectory = "./migrations"
+    /// `DATA_KEY_FILE`: the data key ring when `PAYMENT_DATA_KEY` is not set; reloaded while serving when it changes.
+    public var dataKeyFile: String?
     public var publicDirectory = "./public"
     public var billing = BillingSettings()
     public var metricsToken: String?
@@ -111,7 +113,12 @@ public final class Application: Sendable {
         router.add("/webhooks/asaas", AsaasWebhookResponder(token: settings.asaas.webhookToken, events: services.gatewayEvents, logger: logger))
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsBox.set(server.metrics)
-        maintenance = MaintenanceLoop(services: services, logger: logger)
+        // A ring read from the key file follows the file (a rotation); PAYMENT_DATA_KEY is fixed for the process.
+        var reloader: DataKeyReloader?
+        if settings.billing.paymentDataKey == nil, let path = settings.dataKeyFile {
+            reloader = DataKeyReloader(file: DataKeyFile(path: path), keys: settings.billing.dataKeys, logger: logger)
+        }
+        maintenance = MaintenanceLoop(services: services, logger: logger, dataKeys: reloader)
         runsBackgroundTasks = settings.runsBackgroundTasks
     }
 
@@ -152,11 +159,13 @@ final class MetricsBox: Sendable {
 final class MaintenanceLoop: Sendable {
     let services: AdminServices
     let logger: Logger
+    let dataKeys: DataKeyReloader?
     private let running = LockedValue(false)
 
-    init(services: AdminServices, logger: Logger) {
+    init(services: AdminServices, logger: Logger, dataKeys: DataKeyReloader? = nil) {
         self.services = services
         self.logger = logger
+        self.dataKeys = dataKeys
     }
 
     func start() {
@@ -166,6 +175,7 @@ final class MaintenanceLoop: Sendable {
             while running.get() {
                 Thread.sleep(forTimeInterval: 0.5)
                 ticks += 1
+                if ticks % 4 == 0 { dataKeys?.check() }
                 if ticks % 60 == 0 {
                     do { try services.apiKeys.flushLastUsed() } catch {
                         logger.warning("flushing api key last_used_at failed", ["error": String(describing: error)])

@@ -25,6 +25,7 @@ enum CommandLineInterface {
           \(CopyDatabaseCommand.usage)
           \(ImportCommand.usage)
           \(OpenAPICommand.usage)
+          \(RotateDataKeyCommand.usage)
           --help, -h                          Show this help
           --version                           Print the version
 
@@ -42,13 +43,14 @@ enum CommandLineInterface {
         case "--version", "version":
             say("billing-server \(BillingServerVersion.current)")
             return 0
-        case "serve": return withConfiguration(rest) { serve($0) }
+        case "serve": return withConfiguration(rest, createDataKey: true) { serve($0) }
         case "migrate": return withConfiguration(rest) { migrate($0) }
         case "create-api-key": return withConfiguration([]) { createAPIKey($0, options: rest) }
         case "jobs": return JobsCommand.run(rest)
         case "import-php-db": return ImportCommand.run(rest)
         case "copy-database": return CopyDatabaseCommand.run(rest)
         case "openapi": return OpenAPICommand.run(rest)
+        case "rotate-data-key": return RotateDataKeyCommand.run(rest)
         case "backup":
             guard rest.count == 1 else { return usageError("backup needs exactly one PATH") }
             return withConfiguration([]) { backup($0, to: rest[0]) }
@@ -74,10 +76,12 @@ enum CommandLineInterface {
         return 2
     }
 
-    static func withConfiguration(_ extra: [String], _ body: (Configuration) -> Int32) -> Int32 {
+    /// Reads the configuration and the data keys (`createDataKey`: make the key file on a first start).
+    static func withConfiguration(_ extra: [String], createDataKey: Bool = false, _ body: (Configuration) -> Int32) -> Int32 {
         if let unexpected = extra.first { return usageError("unexpected argument '\(unexpected)'") }
         do {
-            let configuration = try Configuration(environment: try Environment.load())
+            var configuration = try Configuration(environment: try Environment.load())
+            configuration.dataKeys = try DataKeySetup.apply(&configuration, createIfMissing: createDataKey)
             return body(configuration)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
@@ -89,6 +93,7 @@ enum CommandLineInterface {
         let logger = Logger(level: configuration.logLevel)
         let app: Application
         do {
+            DataKeySetup.log(configuration.dataKeys, ring: configuration.application.billing.dataKeys.current, logger: logger)
             app = try Application(settings: configuration.application, logger: logger)
             try app.start()
         } catch {

@@ -8,6 +8,8 @@ import Support
 /// Every configuration key the server reads, validated into typed settings (see .env.example).
 struct Configuration {
     var application = ApplicationSettings()
+    /// Where the data keys came from (set by `DataKeySetup` after reading the environment).
+    var dataKeys = DataKeySetup.Outcome.none
     var logLevel = LogLevel.info
 
     // Metering and billing switches, validated here and copied into `application.billing` below.
@@ -117,6 +119,18 @@ struct Configuration {
             }
             application.billing.paymentDataKey = key
         }
+        if let previous = env.string("PAYMENT_DATA_KEY_PREVIOUS") {
+            let keys = previous.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard keys.allSatisfy({ Data(base64Encoded: $0)?.count == 32 }) else {
+                throw ConfigurationError(key: "PAYMENT_DATA_KEY_PREVIOUS", reason: "must be a comma-separated list of 32-byte keys in base64")
+            }
+            guard env.string("PAYMENT_DATA_KEY") != nil else {
+                throw ConfigurationError(key: "PAYMENT_DATA_KEY_PREVIOUS", reason: "needs PAYMENT_DATA_KEY (the new key) beside it")
+            }
+            application.billing.previousDataKeys = keys
+        }
+        // The key file: explicit, or beside the SQLite database (a PostgreSQL deployment names its own, shared file).
+        application.dataKeyFile = env.string("DATA_KEY_FILE") ?? (application.databaseURL == nil ? DataKeyFile.besideDatabase(application.databasePath) : nil)
         application.billing.calendar = BillingCalendar(timeZone: TimeZone(identifier: billingTimeZone)!)
         application.billing.usageTrackingEnabled = usageTrackingEnabled
         application.billing.quotaEnforcementEnabled = quotaEnforcementEnabled

@@ -92,7 +92,7 @@ struct WebhookSecretSealingTests {
         let ep = try endpoint(on: server)
         #expect(ep.secret.hasPrefix("whsec_"))
         let stored = try storedSecret(server, id: ep.id)
-        #expect(stored.hasPrefix("sealed:v1:"), "stored as \(stored.prefix(10))…")
+        #expect(stored.hasPrefix("sealed:v2:"), "stored as \(stored.prefix(10))…")
         #expect(!stored.contains(ep.secret.dropFirst("whsec_".count)))
         #expect(try !databaseHolds(ep.secret), "the secret is in the database file or its WAL")
 
@@ -144,7 +144,7 @@ struct WebhookSecretSealingTests {
 
         let server = try start(key: key)
         let sealed = try storedSecret(server, id: legacyId)
-        #expect(sealed.hasPrefix("sealed:v1:"))
+        #expect(sealed.hasPrefix("sealed:v2:"))
         #expect(try storedSecret(server, id: modern.id) == sealedBefore, "an already sealed secret is left alone")
         #expect(log().contains("webhook endpoint secrets sealed under PAYMENT_DATA_KEY\" count=1"), "\(log())")
         #expect(try !databaseHolds(legacySecret), "the legacy plaintext is left in the database file or its WAL")
@@ -212,7 +212,7 @@ struct WebhookSecretSealingTests {
             let logged = try server.call("list_webhook_deliveries", key: ep.admin, query: ["endpoint_id": ep.id]).data["items"]?.arrayValue
             #expect(logged?.first { $0["id"] == test.data["delivery_id"] }?["last_error"]?.stringValue == WebhookSecretError.cannotUnseal.description)
             #expect(receiver.requests.isEmpty, "nothing is sent unsigned or wrongly signed")
-            #expect(try storedSecret(server, id: ep.id).hasPrefix("sealed:v1:"), "the sealed value is kept for the right key")
+            #expect(try storedSecret(server, id: ep.id).hasPrefix("sealed:v2:"), "the sealed value is kept for the right key")
         }
         clearLog()
         do {

@@ -56,6 +56,6 @@ public enum DeliveryTransports {
             email: NotificationSender(database: database, clock: clock, settings: settings, transport: email),
             webhooks: WebhookDispatcher(database: database, clock: clock, settings: n,
                                         transport: HTTPWebhookTransport(client: OutboundHTTPClient(userAgent: userAgent)),
-                                        secrets: WebhookSecretBox(paymentDataKey: settings.paymentDataKey), resolver: webhookResolver))
+                                        secrets: WebhookSecretBox(keys: settings.dataKeys), resolver: webhookResolver))
     }
 }

@@ -29,12 +29,35 @@ public struct BillingSettings: Sendable {
     public var autoInvoiceGeneration = false
     public var autoPaymentRetry = true
     public var paymentRetryAttempts = 3
-    /// `PAYMENT_DATA_KEY` (base64 of 32 bytes) for sealing payment tokens; nil → card methods refused.
-    public var paymentDataKey: String?
+    /// The current data key (`PAYMENT_DATA_KEY` or the key file's `current`, base64 of 32 bytes) sealing payment
+    /// tokens and webhook secrets; nil → card methods refused, webhook secrets in plaintext.
+    public var paymentDataKey: String? { didSet { rebuildDataKeys() } }
+    /// Older keys of a rotation under way: they only open (`rotate-data-key`).
+    public var previousDataKeys: [String] = [] { didSet { rebuildDataKeys() } }
+    /// The ring every sealing box of this configuration shares (replaced when the key file changes).
+    public private(set) var dataKeys = DataKeys(.empty)
+    /// Why the configured key cannot be used (not base64 of 32 bytes), if so.
+    public private(set) var dataKeyProblem: String?
     /// `BILLING_NOTIFICATIONS_ENABLED`.
     public var notificationsEnabled = true
     /// SMTP, admin copy, attempts and webhook delivery (`SMTP_URL`, `SMTP_FROM`, `BILLING_ADMIN_EMAIL`, ...).
     public var notifications = NotificationSettings()
 
     public init() {}
+
+    /// Uses a ring read from the key file (instead of `PAYMENT_DATA_KEY`).
+    public mutating func useDataKeys(_ ring: DataKeyRing) {
+        dataKeys = DataKeys(ring)
+        dataKeyProblem = nil
+    }
+
+    private mutating func rebuildDataKeys() {
+        do {
+            dataKeys = DataKeys(try DataKeyRing(current: paymentDataKey, previous: previousDataKeys))
+            dataKeyProblem = nil
+        } catch {
+            dataKeys = DataKeys(.empty)
+            dataKeyProblem = "PAYMENT_DATA_KEY is not base64 of 32 bytes"
+        }
+    }
 }

@@ -243,9 +243,13 @@ public struct PHPImporter: Sendable {
     func makeContext() -> PHPMapContext {
         var box: SecretBox?
         var problem = "PAYMENT_DATA_KEY is not configured"
-        if let key = options.paymentDataKey ?? settings.paymentDataKey, !key.isEmpty {
+        if let key = options.paymentDataKey, !key.isEmpty {
             box = try? SecretBox(base64Key: key)
             if box == nil { problem = "PAYMENT_DATA_KEY is not base64 of 32 bytes" }
+        } else if SecretBox(keys: settings.dataKeys).canSeal {
+            box = SecretBox(keys: settings.dataKeys)
+        } else if let configured = settings.dataKeyProblem {
+            problem = configured
         }
         return PHPMapContext(timeZone: options.sourceTimeZone, box: box, keyProblem: problem, defaultCurrency: options.defaultCurrency, now: clock.now())
     }

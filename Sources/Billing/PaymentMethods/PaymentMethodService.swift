@@ -6,20 +6,19 @@ import Support
 public struct PaymentMethodService: Sendable {
     let database: Database
     let clock: any WallClock
-    let box: SecretBox?
-    let keyProblem: String?
+    let box: SecretBox
+    let configuredKeyProblem: String?
 
     public init(database: Database, clock: any WallClock, settings: BillingSettings) {
         self.database = database
         self.clock = clock
-        if let key = settings.paymentDataKey, !key.isEmpty {
-            let box = try? SecretBox(base64Key: key)
-            self.box = box
-            keyProblem = box == nil ? "PAYMENT_DATA_KEY is not base64 of 32 bytes" : nil
-        } else {
-            box = nil
-            keyProblem = "PAYMENT_DATA_KEY is not configured"
-        }
+        box = SecretBox(keys: settings.dataKeys)
+        configuredKeyProblem = settings.dataKeyProblem
+    }
+
+    /// Why tokens cannot be sealed now, or nil when they can.
+    var keyProblem: String? {
+        box.canSeal ? nil : configuredKeyProblem ?? "PAYMENT_DATA_KEY is not configured"
     }
 
     public func list(tenantId: String, includeDeleted: Bool) throws -> [PaymentMethod] {
@@ -59,13 +58,13 @@ public struct PaymentMethodService: Sendable {
                 throw BillingError.validation(field: "exp_year", reason: "the card has expired")
             }
         }
-        if token != nil || type == .creditCard, box == nil {
+        if token != nil || type == .creditCard, !box.canSeal {
             throw BillingError.unavailable(code: "payment_data_key_missing",
                                            message: "\(keyProblem ?? "PAYMENT_DATA_KEY is not configured"); payment tokens cannot be stored")
         }
         let id = UUIDv7.make(at: now)
         // The row id is authenticated with the token, so a sealed value copied to another row does not open.
-        let sealed = try token.map { try box!.seal($0, associatedData: Array(id.utf8)) }
+        let sealed = try token.map { try box.seal($0, associatedData: Array(id.utf8)) }
         return try database.write { conn in
             let hasDefault = try conn.queryOne("SELECT 1 FROM payment_methods WHERE tenant_id = ? AND is_default = 1", [.text(tenantId)]) != nil
             let makeDefault = d.isDefault ?? !hasDefault
@@ -117,7 +116,7 @@ public struct PaymentMethodService: Sendable {
 
     /// The gateway token in the clear, for the charge path only (never for presentation).
     public func openToken(id: String, tenantId: String) throws -> String? {
-        guard let box else { throw BillingError.unavailable(code: "payment_data_key_missing", message: keyProblem ?? "PAYMENT_DATA_KEY is not configured") }
+        guard box.canSeal else { throw BillingError.unavailable(code: "payment_data_key_missing", message: keyProblem ?? "PAYMENT_DATA_KEY is not configured") }
         let sealed = try database.read { conn in
             try conn.queryOne("SELECT token_sealed FROM payment_methods WHERE id = ? AND tenant_id = ? AND status = 'active'",
                               [.text(id), .text(tenantId)])?.decodeIfPresent(String.self, "token_sealed")

@@ -102,7 +102,7 @@ public struct PaymentService: Sendable {
         let gw = try requireGateway()
         let invoice = try load(invoiceId, tenantId)
         try Self.checkChargeable(invoice)
-        if savePaymentMethod, paymentMethods.box == nil {
+        if savePaymentMethod, !paymentMethods.box.canSeal {
             throw BillingError.unavailable(code: "payment_data_key_missing",
                                            message: "\(paymentMethods.keyProblem ?? "PAYMENT_DATA_KEY is not configured"); the card cannot be saved")
         }

@@ -8,7 +8,7 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public let url: String
     public let description: String?
     public let eventTypes: [String]
-    /// The secret as stored: `sealed:v1:…` under `PAYMENT_DATA_KEY`, or plaintext `whsec_…` without it
+    /// The secret as stored: `sealed:v2:…` under `PAYMENT_DATA_KEY`, or plaintext `whsec_…` without it
     /// (`WebhookSecretBox`). The plaintext is returned only by `create_webhook_endpoint`.
     let storedSecret: String
     public let createdAt: Date

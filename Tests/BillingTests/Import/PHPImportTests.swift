@@ -356,7 +356,7 @@ enum PHPDatabaseFixture {
         let acme = id(PHPDatabaseFixture.acme, "tenants")
         let cardId = id(61, "payment_methods")
         let stored = try world.database.read { try $0.queryOne("SELECT * FROM payment_methods WHERE id = ?", [.text(cardId)]) }
-        #expect(stored?.string("token_sealed")?.hasPrefix("v1:") == true && stored?.int("is_default") == 1)
+        #expect(stored?.string("token_sealed")?.hasPrefix("v2:") == true && stored?.int("is_default") == 1)
         #expect(stored?.string("card_last4") == "4242" && stored?.int("exp_month") == 12 && stored?.int("exp_year") == 2030)
         var settings = world.settings
         settings.paymentDataKey = key

@@ -31,7 +31,7 @@ struct SubkeyDerivationTests {
         let box = WebhookSecretBox(paymentDataKey: SecretBox.makeKey())
         let secret = WebhookSignature.makeSecret()
         let stored = try box.stored(secret, endpointId: "ep-1")
-        #expect(stored.hasPrefix("sealed:v1:"))
+        #expect(stored.hasPrefix("sealed:v2:"))
         #expect(try box.signingSecret(stored: stored, endpointId: "ep-1") == secret)
         #expect(throws: WebhookSecretError.cannotUnseal) { try box.signingSecret(stored: stored, endpointId: "ep-2") }
         #expect(throws: WebhookSecretError.cannotUnseal) {
