@@ -52,6 +52,8 @@ public final class APIKeyService: Sendable {
         let key = APIKey(id: UUIDv7.make(at: now), name: name, prefix: "imp_" + SecureRandom.hex(4), role: role, tenantId: tenantId,
                          createdBy: "system", createdAt: now, expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
         return try database.write { conn in
+            // Instances starting together on one PostgreSQL database all import ADMIN_API_KEY: one stores it.
+            try serializeAcrossInstances(conn, "api_keys|import")
             if try conn.queryOne("SELECT 1 FROM api_keys WHERE key_hash = ?", [.text(hash)]) != nil { return nil }
             try Self.insert(conn, key, hash: hash)
             try AuditLog.record(conn, .system, action: "generate_api_key", tenantId: tenantId, targetId: key.id,

@@ -25,8 +25,12 @@ public enum Bootstrap {
             }
         }
         if let adminEmail, let adminPassword, try users.isEmpty() {
-            let user = try users.create(UserDraft(email: adminEmail, password: adminPassword, role: .superAdmin), context: .system)
-            outcome.createdUserEmail = user.email
+            do {
+                let user = try users.create(UserDraft(email: adminEmail, password: adminPassword, role: .superAdmin), context: .system)
+                outcome.createdUserEmail = user.email
+            } catch BillingError.conflict {
+                // Another instance starting at the same moment created it.
+            }
         }
         return outcome
     }

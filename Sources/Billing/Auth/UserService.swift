@@ -52,6 +52,8 @@ public struct UserService: Sendable {
             if let tenantId, try TenantRepository(conn: conn).find(id: tenantId) == nil {
                 throw BillingError.validation(field: "tenant_id", reason: "no such tenant")
             }
+            // Two instances creating the same e-mail at once (the bootstrap user): one wins, the other gets the 409.
+            try serializeAcrossInstances(conn, "users|email|" + email)
             if try conn.queryOne("SELECT 1 FROM users WHERE email = ?", [.text(email)]) != nil { throw Self.emailTaken }
             try conn.run("""
                 INSERT INTO users (id, email, name, password_hash, role, tenant_id, created_at, updated_at)

@@ -23,6 +23,13 @@ func sqlInt(_ value: Int?) -> SQLValue {
 /// read-modify-write never overwrites a change committed in between (READ COMMITTED re-reads the locked row).
 /// `skipLocked` leaves rows another instance is working on to it (job batches). SQLite's single writer already
 /// serializes every write transaction, so the clause is empty there.
+/// Serializes transactions that take the same `name` across instances (PostgreSQL: an advisory lock held to the
+/// end of the transaction); SQLite's single writer already does, so nothing is run there.
+func serializeAcrossInstances(_ conn: Connection, _ name: String) throws {
+    guard conn.dialect == .postgres else { return }
+    try conn.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [.text(name)])
+}
+
 func rowLock(_ conn: Connection, of table: String? = nil, skipLocked: Bool = false) -> String {
     guard conn.dialect == .postgres else { return "" }
     return " FOR UPDATE" + (table.map { " OF \($0)" } ?? "") + (skipLocked ? " SKIP LOCKED" : "")
