@@ -85,10 +85,14 @@ import Testing
     @Test func theParser_ReadsAClause_AndSkipsLimits() {
         let parsed = AdminAPIDoc(markdown: """
             ### `x`
-            POST · write · tenant. Body: `a` (required), `b?` (1–500, default `c`; old name `d`), `e?`. 201 with it; at most 500 lines, `f` → 409.
+            POST · write · tenant. Body: `a` (required), `b?` (1–500, default `c`; old name `d`), `e?, g`. 201 with it; at most 500 lines, `f` → 409.
+
+            ### `y`
+            GET · read. `h?`, `i` (required). Response: `{j}`.
             """)
         let s = parsed.sections["x"]
-        #expect(s?.parameters == ["a": false, "b": true, "e": true])
+        #expect(s?.parameters == ["a": false, "b": true, "e": true, "g": false])
+        #expect(parsed.sections["y"]?.parameters == ["h": true, "i": false])
         #expect(s?.statuses == [201, 409])
         #expect(s?.methods == ["POST"])
         #expect(s?.permission == "write")

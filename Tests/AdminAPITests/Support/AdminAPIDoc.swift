@@ -70,6 +70,9 @@ struct AdminAPIDoc {
         let flat = paragraph.replacingOccurrences(of: "\n", with: " ")
         if let range = flat.range(of: #"(Query|Body)( or body)?:"#, options: .regularExpression) {
             parseClause(String(flat[range.upperBound...]), into: &s)
+        } else if let headEnd = flat.range(of: ". ") {
+            // `POST · super-admin. \`job\` (required), \`now?\`. …`: the parameters follow the head directly.
+            parseClause(String(flat[headEnd.upperBound...]), into: &s)
         }
         if let inherit = flat.range(of: #"[Ss]ame (filters|parameters) as `[a-z_]+`"#, options: .regularExpression) {
             s.inheritsFrom = backticked(String(flat[inherit])).first
@@ -90,10 +93,12 @@ struct AdminAPIDoc {
             if inTick {
                 if c == "`" {
                     inTick = false
-                    if depth == 0, !previous.hasSuffix("default "), token.range(of: #"^[a-z][a-z0-9_]*\??$"#, options: .regularExpression) != nil,
-                       !["null", "true", "false"].contains(token) {
-                        let optional = token.hasSuffix("?")
-                        s.parameters[optional ? String(token.dropLast()) : token] = optional
+                    // One backtick group may list several names: `card_brand?, card_last4`.
+                    for name in token.components(separatedBy: ", ") where depth == 0 && !previous.hasSuffix("default ")
+                        && name.range(of: #"^[a-z][a-z0-9_]*\??$"#, options: .regularExpression) != nil
+                        && !["null", "true", "false"].contains(name) {
+                        let optional = name.hasSuffix("?")
+                        s.parameters[optional ? String(name.dropLast()) : name] = optional
                     }
                     token = ""
                 } else {
