@@ -8,7 +8,8 @@ enum AuthActions {
 
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("login", [.POST], .public, scope: .none, input: LoginInput.self, summary: "Start a dashboard session (sets the session cookie)") { r, input in
+            Action("login", [.POST], .public, scope: .none, input: LoginInput.self,
+                   summary: "Start a dashboard session (sets the session cookie)") { r, input in
                 let session = try s.sessions.login(email: input.email, password: input.password, clientIP: r.http.remoteAddress)
                 let cookie = sessionCookie(session.token, maxAge: s.settings.sessionLifetimeSeconds, secure: s.settings.cookieSecure)
                 let body: JSON = ["user": Present.user(session.user), "expires_at": Present.time(session.expiresAt)]

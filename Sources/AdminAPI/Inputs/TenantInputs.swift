@@ -20,7 +20,7 @@ struct TenantDraftFields: Sendable {
     static let slug = Field<String>.string("slug", "URL-safe handle: 2–\(Tenant.maxSlugLength) lower-case letters, digits or single hyphens; unique",
                                            maxLength: Tenant.maxSlugLength, pattern: "^[a-z0-9]+(-[a-z0-9]+)*$")
     static let status = Field<Tenant.Status>.enumeration("status", Tenant.Status.self,
-                                                         "active (default), suspended or inactive: the principals of a suspended or inactive tenant are refused")
+                                                         "active (default), suspended or inactive (the principals of the last two are refused)")
     static let plan = Field<String>.string("plan", "The tenant's plan type: \(TenantService.planTypes.joined(separator: ", ")) (null: none)",
                                            maxLength: 64).nullable()
     static let billingEmail = Field<String>.string("billing_email", "Where invoices and notifications are e-mailed (null: nowhere)",
