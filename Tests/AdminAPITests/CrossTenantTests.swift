@@ -25,7 +25,7 @@ import Testing
         _ = try server.makeKey(role: "admin", tenant: b)
         let user = try server.call("create_user", key: server.superKey,
                                    body: ["email": "b-user@example.com", "password": "b-user-password", "role": "admin", "tenant_id": .string(b)])
-        let keyB = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": b]).data.arrayValue?.first?["id"]?.stringValue
+        let keyB = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": b]).data["items"]?.arrayValue?.first?["id"]?.stringValue
         return World(tenantA: a, tenantB: b, viewerA: viewerA, adminA: adminA, userB: user.data["id"]?.stringValue ?? "", keyB: keyB ?? "")
     }
 
@@ -33,7 +33,7 @@ import Testing
     func snapshotB(_ w: World) throws -> String {
         let tenant = try server.call("get_tenant", key: server.superKey, query: ["tenant_id": w.tenantB]).text
         let users = try server.call("list_users", key: server.superKey, query: ["tenant_id": w.tenantB]).text
-        let keys = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": w.tenantB]).data.arrayValue?
+        let keys = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": w.tenantB]).data["items"]?.arrayValue?
             .map { "\($0["id"]?.stringValue ?? "") \($0["revoked"] == true)" }.joined(separator: ",") ?? ""
         return tenant + users + keys
     }
@@ -95,8 +95,9 @@ import Testing
     @Test func crossTenant_ListsOfA_NeverContainB() throws {
         let w = try makeWorld()
         let keys = try server.call("list_api_keys", key: w.adminA)
-        #expect(keys.data.arrayValue?.allSatisfy { $0["tenant_id"]?.stringValue == w.tenantA } == true)
+        #expect(keys.data["items"]?.arrayValue?.allSatisfy { $0["tenant_id"]?.stringValue == w.tenantA } == true)
         let users = try server.call("list_users", key: w.adminA)
+        #expect(users.data["items"]?.arrayValue?.allSatisfy { $0["tenant_id"]?.stringValue == w.tenantA } == true)
         #expect(!users.text.contains("b-user@example.com"))
         let tenant = try server.call("get_tenant", key: w.viewerA)
         #expect(tenant.data["id"]?.stringValue == w.tenantA)

@@ -30,7 +30,8 @@ struct JobsTests {
         let notes = try server.call("list_notifications", key: admin)
         if notes.status == 200 { #expect(notes.text.contains("invoice_created")) }
         let runs = try server.call("list_job_runs", key: server.superKey, query: ["job": "generate_invoices"])
-        #expect(runs.data.arrayValue?.count == 3)
+        #expect(runs.data["items"]?.arrayValue?.count == 3)
+        #expect(runs.data["total"] == 3)
         let retry = try server.call("run_job", key: server.superKey, body: ["job": "retry_payments"])
         #expect(retry.data["outcome"] == "skipped" && retry.data["message"]?.stringValue?.contains("gateway not configured") == true)
     }

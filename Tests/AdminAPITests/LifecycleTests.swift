@@ -67,13 +67,13 @@ import Testing
         let key = try #require(made.data["key"]?.stringValue)
         #expect(try server.call("delete_user", key: server.superKey, body: ["id": .string(s.user), "tenant_id": .string(s.tenant)]).status == 200)
         #expect(try server.call("current_user", key: key).status == 200)
-        let listed = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": s.tenant]).data.arrayValue ?? []
+        let listed = try server.call("list_api_keys", key: server.superKey, query: ["tenant_id": s.tenant]).data["items"]?.arrayValue ?? []
         #expect(listed.first { $0["name"] == "app" }?["created_by"]?.stringValue == s.user)
     }
 
     /// The bootstrap key imported from ADMIN_API_KEY shows a random prefix, never the start of that secret.
     @Test func importedKey_HasARandomPrefix() throws {
-        let keys = try server.call("list_api_keys", key: server.superKey).data.arrayValue ?? []
+        let keys = try server.call("list_api_keys", key: server.superKey).data["items"]?.arrayValue ?? []
         let bootstrap = try #require(keys.first { $0["name"]?.stringValue?.contains("ADMIN_API_KEY") == true })
         let prefix = bootstrap["prefix"]?.stringValue ?? ""
         #expect(prefix.hasPrefix("imp_") && prefix.count == 12)

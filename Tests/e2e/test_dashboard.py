@@ -252,6 +252,23 @@ def test_api_key_shown_once_then_revoked(signed_in, base, api):
     shot(d, "access")
 
 
+def test_api_keys_page_through_fifty_at_a_time(signed_in, base, api):
+    d = signed_in
+    t = api.tenant("Many keys")
+    for i in range(52):
+        api.call("generate_api_key", {"name": f"app-{i:02d}"}, tenant_id=t["id"])
+    page = api.call("list_api_keys", tenant_id=t["id"], limit=50, offset=50)
+    assert page["total"] == 52 and [k["name"] for k in page["items"]] == ["app-01", "app-00"]
+    open_page(d, base, "access", t["id"])
+    assert len(d.find_elements(By.CSS_SELECTOR, ".keys-table tbody tr")) == 50
+    assert text(d, "#keys-range").replace("\u202f", " ") == "1–50 of 52"
+    assert not d.find_elements(By.ID, "users-range"), "one page of users needs no pager"
+    d.find_element(By.XPATH, "//div[@id='api-keys']//div[@class='pager']/button[.='Next']").click()
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".keys-table tbody tr")) == 2)
+    assert text(d, "#keys-range").replace("\u202f", " ") == "51–52 of 52"
+    assert "app-00" in text(d, ".keys-table")
+
+
 # ---------- session expiry with an operator's API key ----------
 
 def test_api_key_sign_in_and_session_expiry(driver, base, api):

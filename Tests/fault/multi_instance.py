@@ -234,7 +234,7 @@ def seen_everywhere(inst, url, problems):
     for i in range(len(inst)):
         assert inst.call(i, "current_user", key=key)[0] == 200 and inst.call(i, "current_user", key=key2)[0] == 200
     st, keys = inst.call(0, "list_api_keys", tenant_id=tenant)
-    key_id = [k for k in keys["data"] if k["name"] == "app"][0]["id"]
+    key_id = [k for k in keys["data"]["items"] if k["name"] == "app"][0]["id"]
     assert inst.call(1, "revoke_api_key", {"id": key_id, "tenant_id": tenant})[0] == 200
     worst, pending = until_every_instance_answers(inst, key, 401)
     if pending or worst > 5:

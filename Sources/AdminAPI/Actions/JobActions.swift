@@ -6,16 +6,15 @@ import Support
 enum JobActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("run_job", [.POST], .superAdmin, scope: .none, summary: "Run a billing job now (job, now?, dry_run?) and return its recorded run") { r in
-                guard let job = try r.params.enumeration("job", JobName.self) else { throw APIError.validation("job", "is required") }
-                let now = try r.params.timestamp("now")
-                let dryRun = try r.params.bool("dry_run") ?? false
-                return .ok(Present.jobRun(try s.jobs.run(job, now: now, dryRun: dryRun, trigger: .api)))
+            Action("run_job", [.POST], .superAdmin, scope: .none, input: RunJobInput.self,
+                   summary: "Run a billing job now (job, now?, dry_run?) and return its recorded run") { _, input in
+                .ok(Present.jobRun(try s.jobs.run(input.job, now: input.now, dryRun: input.dryRun, trigger: .api)))
             },
-            Action("list_job_runs", [.GET], .superAdmin, scope: .none, summary: "Recent job runs, newest first (filter by job)") { r in
-                let job = try r.params.string("job", maxLength: 64)
-                let limit = try r.params.int("limit", in: 1...500) ?? 50
-                return .ok(.array(try s.jobs.recentRuns(job: job, limit: Int(limit)).map(Present.jobRun)))
+            Action("list_job_runs", [.GET], .superAdmin, scope: .none, input: ListJobRunsInput.self,
+                   summary: "Recent job runs, newest first (filter by job)") { _, input in
+                let page = input.page
+                let result = try s.jobs.listRuns(job: input.job?.rawValue, limit: page.limit, offset: page.offset)
+                return .ok(Present.page(result.runs.map(Present.jobRun), total: result.total, limit: page.limit, offset: page.offset))
             },
         ]
     }

@@ -8,22 +8,15 @@ import Support
 enum OperatorActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("list_operator_alerts", [.GET], .superAdmin, scope: .none, summary: "Operator alerts, newest first (open=true|false, kind, tenant_id)") { r in
-                let p = r.params
-                var q = OperatorAlertQuery()
-                q.open = try p.bool("open")
-                q.kind = try p.string("kind", maxLength: 100)
-                q.tenantId = try p.id("tenant_id")
-                let page = try p.page()
-                q.limit = page.limit
-                q.offset = page.offset
+            Action("list_operator_alerts", [.GET], .superAdmin, scope: .none, input: ListOperatorAlertsInput.self,
+                   summary: "Operator alerts, newest first (open=true|false, kind, tenant_id)") { _, input in
+                let q = input.query
                 let result = try s.operatorAlerts.list(q)
-                return .ok(Present.page(result.items.map(Present.operatorAlert), total: result.total, limit: page.limit, offset: page.offset))
+                return .ok(Present.page(result.items.map(Present.operatorAlert), total: result.total, limit: q.limit, offset: q.offset))
             },
-            Action("resolve_operator_alert", [.POST], .superAdmin, scope: .none, summary: "Close an operator alert with a note saying what was done") { r in
-                let p = r.params
-                guard let resolution = try p.string("resolution", maxLength: 2000) else { throw APIError.validation("resolution", "is required") }
-                return .ok(Present.operatorAlert(try s.operatorAlerts.resolve(id: try p.requiredID("id"), resolution: resolution, context: r.context)))
+            Action("resolve_operator_alert", [.POST], .superAdmin, scope: .none, input: ResolveOperatorAlertInput.self,
+                   summary: "Close an operator alert with a note saying what was done") { r, input in
+                .ok(Present.operatorAlert(try s.operatorAlerts.resolve(id: input.id, resolution: input.resolution, context: r.context)))
             },
         ]
     }

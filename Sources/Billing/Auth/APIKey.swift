@@ -2,6 +2,9 @@ import Foundation
 
 /// An API key as listed: never the secret, only its display prefix.
 public struct APIKey: Sendable, Equatable {
+    /// The longest name a key may have.
+    public static let maxNameLength = 100
+
     public let id: String
     public let name: String
     public let prefix: String

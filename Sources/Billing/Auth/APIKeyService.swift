@@ -21,7 +21,7 @@ public final class APIKeyService: Sendable {
 
     /// Creates a key. Admins may issue keys only in their own tenant with a role up to admin.
     public func generate(name: String?, role: Role, tenantId: String?, expiresAt: Date?, context: CallContext) throws -> IssuedAPIKey {
-        let name = try Validate.text(name, field: "name", maxLength: 100)!
+        let name = try Validate.text(name, field: "name", maxLength: APIKey.maxNameLength)!
         let caller = context.principal
         try Authorization.requireCanGrant(role: role, tenantId: tenantId, by: caller)
         if role == .superAdmin, tenantId != nil {
@@ -67,24 +67,24 @@ public final class APIKeyService: Sendable {
         try database.read { try $0.queryOne("SELECT 1 FROM api_keys LIMIT 1") == nil }
     }
 
-    /// Keys of `tenantId`, or of every tenant when nil (super-admin only; the router decides).
-    public func list(tenantId: String?, includeRevoked: Bool = true) throws -> [APIKey] {
-        var sql = "SELECT * FROM api_keys"
-        var conditions: [String] = []
-        var args: [SQLValue] = []
-        if let tenantId { conditions.append("tenant_id = ?"); args.append(.text(tenantId)) }
-        if !includeRevoked { conditions.append("revoked_at IS NULL") }
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY created_at DESC, id DESC"
+    /// One page of the keys of `tenantId` (of every tenant when nil; super-admin only, the router decides), newest
+    /// first, and how many there are in all.
+    public func list(tenantId: String?, limit: Int, offset: Int) throws -> (keys: [APIKey], total: Int) {
+        let filter: SQL = tenantId.map { id -> SQL in "WHERE tenant_id = \(bind: id)" } ?? ""
         let pending = pendingLastUsed.withLock { $0 }
         return try database.read { conn in
-            try conn.query(sql, args).map { r in
+            let total = try conn.scalar("SELECT count(*) FROM api_keys \(sql: filter)").int64Value ?? 0
+            let rows = try conn.query("""
+                SELECT * FROM api_keys \(sql: filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """)
+            let keys = try rows.map { r in
                 let key = try Self.decode(r)
                 guard let touched = pending[key.id] else { return key }
                 return APIKey(id: key.id, name: key.name, prefix: key.prefix, role: key.role, tenantId: key.tenantId,
                               createdBy: key.createdBy, createdAt: key.createdAt, expiresAt: key.expiresAt,
                               lastUsedAt: touched, revokedAt: key.revokedAt)
             }
+            return (keys, Int(total))
         }
     }
 

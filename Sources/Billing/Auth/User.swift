@@ -2,6 +2,9 @@ import Foundation
 
 /// A dashboard user (never carries the password hash outside the service).
 public struct User: Sendable, Equatable {
+    /// The longest display name a user may have.
+    public static let maxNameLength = 200
+
     public let id: String
     public var email: String
     public var name: String?

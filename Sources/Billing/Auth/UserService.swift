@@ -4,8 +4,8 @@ import Support
 
 /// Dashboard users: creation, changes, deletion, listing (SPEC §3).
 public struct UserService: Sendable {
-    static let minimumPasswordLength = 10
-    static let maximumPasswordLength = 1024
+    public static let minimumPasswordLength = 10
+    public static let maximumPasswordLength = 1024
 
     let database: Database
     let clock: any WallClock
@@ -17,12 +17,13 @@ public struct UserService: Sendable {
         self.hasher = PasswordHasher(iterations: settings.passwordIterations)
     }
 
-    public func list(tenantId: String?) throws -> [User] {
-        try database.read { conn in
-            if let tenantId {
-                return try conn.query("SELECT * FROM users WHERE tenant_id = ? ORDER BY email", [.text(tenantId)]).map(Self.decode)
-            }
-            return try conn.query("SELECT * FROM users ORDER BY email").map(Self.decode)
+    /// One page of the users of `tenantId` (of every tenant when nil), by e-mail, and how many there are in all.
+    public func list(tenantId: String?, limit: Int, offset: Int) throws -> (users: [User], total: Int) {
+        let filter: SQL = tenantId.map { id -> SQL in "WHERE tenant_id = \(bind: id)" } ?? ""
+        return try database.read { conn in
+            let total = try conn.scalar("SELECT count(*) FROM users \(sql: filter)").int64Value ?? 0
+            let rows = try conn.query("SELECT * FROM users \(sql: filter) ORDER BY email, id LIMIT \(bind: limit) OFFSET \(bind: offset)")
+            return (try rows.map(Self.decode), Int(total))
         }
     }
 
@@ -43,7 +44,7 @@ public struct UserService: Sendable {
             throw BillingError.validation(field: "tenant_id", reason: "must be omitted for super-admin users")
         }
         if role != .superAdmin, tenantId == nil { throw BillingError.missing("tenant_id") }
-        let name = try Validate.text(draft.name ?? nil, field: "name", required: false)
+        let name = try Validate.text(draft.name ?? nil, field: "name", maxLength: User.maxNameLength, required: false)
         let hash = hasher.hash(password)
         let now = clock.now()
         let user = User(id: UUIDv7.make(at: now), email: email, name: name, role: role, tenantId: tenantId,
@@ -69,7 +70,7 @@ public struct UserService: Sendable {
     /// Changes name, role, password or tenant. `scopeTenantId` limits which users the caller can see (nil = all).
     public func update(id: String, _ draft: UserDraft, scopeTenantId: String?, context: CallContext) throws -> User {
         if let password = draft.password { try Self.checkPassword(password) }
-        let name: String?? = try draft.name.map { try Validate.text($0, field: "name", required: false) }
+        let name: String?? = try draft.name.map { try Validate.text($0, field: "name", maxLength: User.maxNameLength, required: false) }
         let email = try draft.email.map { try Validate.email($0, field: "email") }
         let newHash = draft.password.map { hasher.hash($0) }
         let now = clock.now()

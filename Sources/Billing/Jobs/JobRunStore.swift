@@ -38,11 +38,12 @@ enum JobRunStore {
             """, [.text(StoredTime.format(now)), .text(cutoff)])
     }
 
-    static func list(_ conn: Connection, job: String?, limit: Int) throws -> [JobRun] {
-        let rows = try job.map {
-            try conn.query("SELECT * FROM job_runs WHERE job = ? ORDER BY started_at DESC, id DESC LIMIT ?", [.text($0), .integer(Int64(limit))])
-        } ?? conn.query("SELECT * FROM job_runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))])
-        return try rows.map(decode)
+    /// One page of runs (of `job` only, when given), newest first, and how many there are in all.
+    static func list(_ conn: Connection, job: String?, limit: Int, offset: Int) throws -> (runs: [JobRun], total: Int) {
+        let filter: SQL = job.map { name -> SQL in "WHERE job = \(bind: name)" } ?? ""
+        let total = try conn.scalar("SELECT count(*) FROM job_runs \(sql: filter)").int64Value ?? 0
+        let rows = try conn.query("SELECT * FROM job_runs \(sql: filter) ORDER BY started_at DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)")
+        return (try rows.map(decode), Int(total))
     }
 
     /// A `job_runs` row; throws `RowDecodingError` when a required column is NULL, of another type, or unparseable

@@ -67,8 +67,14 @@ public struct JobRunner: Sendable {
         return run
     }
 
+    /// The `limit` newest runs (of `job` only, when given).
     public func recentRuns(job: String?, limit: Int) throws -> [JobRun] {
-        try database.read { try JobRunStore.list($0, job: job, limit: limit) }
+        try listRuns(job: job, limit: limit, offset: 0).runs
+    }
+
+    /// One page of runs, newest first, and how many there are in all (`list_job_runs`).
+    public func listRuns(job: String?, limit: Int, offset: Int) throws -> (runs: [JobRun], total: Int) {
+        try database.read { try JobRunStore.list($0, job: job, limit: limit, offset: offset) }
     }
 
     typealias Result = (JobRun.Outcome, String?, [(String, Int64)])

@@ -62,11 +62,15 @@ public struct NotificationService: Sendable {
 
     /// Creates a notification by hand (admin); a repeated `dedupeKey` is a conflict.
     public func create(tenantId: String, _ draft: NotificationDraft, context: CallContext) throws -> TenantNotification {
-        guard let subject = try Validate.text(draft.subject, field: "subject", maxLength: 200) else { throw BillingError.missing("subject") }
+        guard let subject = try Validate.text(draft.subject, field: "subject", maxLength: NotificationDraft.maxSubjectLength) else {
+            throw BillingError.missing("subject")
+        }
         let message = draft.message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !message.isEmpty else { throw BillingError.validation(field: "message", reason: "must not be empty") }
-        guard message.count <= 5000 else { throw BillingError.validation(field: "message", reason: "must be at most 5000 characters") }
-        if let key = draft.dedupeKey { _ = try Validate.text(key, field: "dedupe_key", maxLength: 200) }
+        guard message.count <= NotificationDraft.maxMessageLength else {
+            throw BillingError.validation(field: "message", reason: "must be at most \(NotificationDraft.maxMessageLength) characters")
+        }
+        if let key = draft.dedupeKey { _ = try Validate.text(key, field: "dedupe_key", maxLength: NotificationDraft.maxDedupeKeyLength) }
         let now = clock.now()
         return try database.write { conn in
             guard let id = try NotificationWriter.insert(conn, tenantId: tenantId, type: draft.type, priority: draft.priority, subject: subject,

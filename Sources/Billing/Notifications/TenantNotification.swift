@@ -38,6 +38,12 @@ public struct NotificationQuery: Sendable {
 
 /// Input of `create_notification`.
 public struct NotificationDraft: Sendable {
+    public static let maxSubjectLength = 200
+    public static let maxMessageLength = 5000
+    public static let maxDedupeKeyLength = 200
+    /// The largest `metadata`, as serialized JSON.
+    public static let maxMetadataBytes = 8 * 1024
+
     public var type: NotificationType
     public var priority: NotificationPriority
     public var subject: String

@@ -4,6 +4,9 @@ import Support
 /// Something the operator of the server (a super-admin) must look at, never shown to tenants: the tenant
 /// concerned may be the one that caused it (e.g. a payment id copied from another tenant's invoice).
 public struct OperatorAlert: Sendable, Equatable {
+    /// The longest note an operator may resolve an alert with.
+    public static let maxResolutionLength = 2000
+
     /// What happened; an open set of codes.
     public struct Kind: RawRepresentable, Sendable, Hashable {
         public let rawValue: String

@@ -30,7 +30,7 @@ public struct OperatorAlertService: Sendable {
 
     /// Marks an open alert resolved with the operator's note (409 when it already is).
     public func resolve(id: String, resolution: String, context: CallContext) throws -> OperatorAlert {
-        let note = try Validate.text(resolution, field: "resolution", maxLength: 2000, required: true) ?? ""
+        let note = try Validate.text(resolution, field: "resolution", maxLength: OperatorAlert.maxResolutionLength, required: true) ?? ""
         let now = clock.now()
         return try database.write { conn in
             guard let alert = try OperatorAlertStore.find(conn, id: id) else { throw BillingError.notFound("operator alert not found") }

@@ -16,6 +16,10 @@ public struct Tenant: Sendable, Equatable {
         }
     }
 
+    /// The longest name and slug a tenant may have.
+    public static let maxNameLength = 200
+    public static let maxSlugLength = 64
+
     public let id: String
     public var name: String
     public var slug: String

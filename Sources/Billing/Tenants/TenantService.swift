@@ -43,7 +43,7 @@ public struct TenantService: Sendable {
     }
 
     public func create(_ draft: TenantDraft, context: CallContext) throws -> Tenant {
-        let name = try Validate.text(draft.name, field: "name")!
+        let name = try Validate.text(draft.name, field: "name", maxLength: Tenant.maxNameLength)!
         let slug = try draft.slug.map { try Validate.slug($0) } ?? Validate.slugify(name)
         let email = try (draft.billingEmail ?? nil).map { try Validate.email($0, field: "billing_email") }
         let plan = try Self.validPlan(draft.plan ?? nil)
@@ -64,7 +64,7 @@ public struct TenantService: Sendable {
 
     /// Changes only the fields the draft names.
     public func update(id: String, _ draft: TenantDraft, context: CallContext) throws -> Tenant {
-        let name = try draft.name.map { try Validate.text($0, field: "name")! }
+        let name = try draft.name.map { try Validate.text($0, field: "name", maxLength: Tenant.maxNameLength)! }
         let slug = try draft.slug.map { try Validate.slug($0) }
         let email: String?? = try draft.billingEmail.map { try $0.map { try Validate.email($0, field: "billing_email") } }
         let plan: String?? = try draft.plan.map { try Self.validPlan($0) }

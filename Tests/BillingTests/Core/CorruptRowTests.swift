@@ -86,13 +86,13 @@ struct CorruptRowCase: Sendable, CustomTestStringConvertible {
         },
         // users, sessions, API keys: a corrupt credential row is refused loudly, never read as unexpiring or as another role
         CorruptRowCase(corruption: "UPDATE users SET email = x'616e61'", column: "email", problem: blob) { w in
-            _ = try UserService(database: w.world.database, clock: w.world.clock, settings: w.world.settings).list(tenantId: w.tenant)
+            _ = try UserService(database: w.world.database, clock: w.world.clock, settings: w.world.settings).list(tenantId: w.tenant, limit: 10, offset: 0)
         },
         CorruptRowCase(corruption: "UPDATE api_keys SET expires_at = 'never'", column: "expires_at", problem: notATime) { w in
             _ = try APIKeyService(database: w.world.database, clock: w.world.clock).authenticate(secret: CorruptRowWorld.apiKeySecret)
         },
         CorruptRowCase(corruption: "UPDATE api_keys SET created_at = 'yesterday'", column: "created_at", problem: notATime) { w in
-            _ = try APIKeyService(database: w.world.database, clock: w.world.clock).list(tenantId: w.tenant, includeRevoked: true)
+            _ = try APIKeyService(database: w.world.database, clock: w.world.clock).list(tenantId: w.tenant, limit: 10, offset: 0)
         },
         CorruptRowCase(corruption: "UPDATE sessions SET expires_at = 'tomorrow'", column: "expires_at", problem: notATime) { w in
             let limiter = WindowRateLimiter(database: w.world.database, limit: 10, windowSeconds: 60, clock: w.world.clock)

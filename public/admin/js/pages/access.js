@@ -1,10 +1,13 @@
-// API keys & users (admin and super-admin): create (the key is shown once, with a copy button), list, revoke/delete.
+// API keys & users (admin and super-admin): create (the key is shown once, with a copy button), list a page at a
+// time, revoke/delete.
 
 import { api } from '../api.js';
 import { h, mount, empty, errorBox, loading, toast, modal, confirmDialog, field, showFieldErrors, select,
   badge, table } from '../dom.js';
-import { dateTime, label } from '../format.js';
+import { dateTime, label, num } from '../format.js';
 import { copyable } from './invoices.js';
+
+const PAGE_SIZE = 50;
 
 export async function render(view, ctx) {
   const head = h('div.page-head', h('h1', 'API keys & users'), ctx.currentTenant() ? h('p.subtitle', ctx.currentTenant().name) : null);
@@ -16,16 +19,23 @@ export async function render(view, ctx) {
   mount(view, head,
     h('section.panel', { 'aria-labelledby': 'keys-title' },
       h('div.panel-head', h('h2', { id: 'keys-title' }, 'API keys'),
-        h('button.btn.btn-primary', { type: 'button', id: 'new-key', onclick: () => createKey(ctx, roles, loadKeys) }, 'New API key')),
+        h('button.btn.btn-primary', { type: 'button', id: 'new-key', onclick: () => createKey(ctx, roles, () => loadKeys(0)) }, 'New API key')),
       keys),
     h('section.panel', { 'aria-labelledby': 'users-title' },
       h('div.panel-head', h('h2', { id: 'users-title' }, 'Dashboard users'),
-        h('button.btn.btn-primary', { type: 'button', id: 'new-user', onclick: () => createUser(ctx, roles, loadUsers) }, 'New user')),
+        h('button.btn.btn-primary', { type: 'button', id: 'new-user', onclick: () => createUser(ctx, roles, () => loadUsers(0)) }, 'New user')),
       users));
 
-  async function loadKeys() {
+  let keysOffset = 0;
+  let usersOffset = 0;
+
+  async function loadKeys(offset = keysOffset) {
     try {
-      const list = await api.get('list_api_keys', ctx.scope());
+      const page = await api.get('list_api_keys', ctx.scope({ limit: PAGE_SIZE, offset }));
+      // A revocation never empties a page, but a key revoked elsewhere meanwhile may.
+      if (page.items.length === 0 && offset > 0) { await loadKeys(Math.max(0, offset - PAGE_SIZE)); return; }
+      keysOffset = offset;
+      const list = page.items;
       mount(keys, list.length === 0 ? empty('No API keys for this tenant.') : table(
         ['Name', 'Prefix', 'Role', 'Created', 'Expires', 'Last used', 'Status', ''],
         list.map((k) => h('tr', { dataset: { id: k.id, revoked: String(k.revoked) } },
@@ -45,13 +55,17 @@ export async function render(view, ctx) {
                 await loadKeys();
               } catch (ex) { if (ex.status !== 401) toast(`Could not revoke: ${ex.message}`, 'error'); }
             } }, 'Revoke')))),
-        { className: 'keys-table' }));
-    } catch (ex) { mount(keys, errorBox(ex, loadKeys)); }
+        { className: 'keys-table' }), pager('keys-range', page, loadKeys));
+    } catch (ex) { mount(keys, errorBox(ex, () => loadKeys())); }
   }
 
-  async function loadUsers() {
+  async function loadUsers(offset = usersOffset) {
     try {
-      const list = await api.get('list_users', ctx.scope());
+      const page = await api.get('list_users', ctx.scope({ limit: PAGE_SIZE, offset }));
+      // Deleting the last user of the last page steps back a page.
+      if (page.items.length === 0 && offset > 0) { await loadUsers(Math.max(0, offset - PAGE_SIZE)); return; }
+      usersOffset = offset;
+      const list = page.items;
       mount(users, list.length === 0 ? empty('No dashboard users in this tenant.') : table(
         ['E-mail', 'Name', 'Role', 'Last sign-in', 'Created', ''],
         list.map((u) => h('tr', { dataset: { id: u.id } },
@@ -69,11 +83,22 @@ export async function render(view, ctx) {
                 await loadUsers();
               } catch (ex) { if (ex.status !== 401) toast(`Could not delete: ${ex.message}`, 'error'); }
             } }, 'Delete')))),
-        { className: 'users-table' }));
-    } catch (ex) { mount(users, errorBox(ex, loadUsers)); }
+        { className: 'users-table' }), pager('users-range', page, loadUsers));
+    } catch (ex) { mount(users, errorBox(ex, () => loadUsers())); }
   }
 
   await Promise.all([loadKeys(), loadUsers()]);
+}
+
+/** "1–50 of 120" with Previous/Next, or nothing when everything fits on one page. */
+function pager(id, page, load) {
+  if (page.offset === 0 && page.total <= page.items.length) return null;
+  const first = page.total === 0 ? 0 : page.offset + 1;
+  const last = Math.min(page.offset + page.items.length, page.total);
+  return h('div.pager',
+    h('span', { id }, `${num(first)}–${num(last)} of ${num(page.total)}`),
+    h('button.btn.btn-small', { type: 'button', disabled: page.offset === 0, onclick: () => load(Math.max(0, page.offset - page.limit)) }, 'Previous'),
+    h('button.btn.btn-small', { type: 'button', disabled: page.offset + page.limit >= page.total, onclick: () => load(page.offset + page.limit) }, 'Next'));
 }
 
 function createKey(ctx, roles, reload) {
