@@ -22,7 +22,8 @@ public enum CardDataGuard {
         }
         switch value {
         case .string(let s):
-            if looksLikePAN(s) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
+            // An id (a UUID) can hold digit runs that pass Luhn once its dashes are dropped; it is never a card number.
+            if !UUIDv7.isValid(s), looksLikePAN(s) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
         case .int(let i):
             if looksLikePAN(String(i)) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
         case .object(let o):
