@@ -136,7 +136,8 @@ import Testing
         #expect(try server.call("list_webhook_endpoints", key: admin).data["total"] == 0)
     }
 
-    @Test func superAdmin_ChargesAnInvoiceById_WithoutTenantId_ThroughTheFakeGateway() throws {
+    /// One asaas-fake harness for both: gateway calls run with 5 s timeouts, and the suites run in parallel.
+    @Test func superAdmin_ChargesAnInvoiceById_WithoutTenantId_AndWebhookEventsArePaged() throws {
         let h = try GatewayHarness()
         let a = try h.makeTenant("A")
         let b = try h.makeTenant("B")
@@ -151,6 +152,21 @@ import Testing
         let pix = try h.call("get_invoice_pix_qrcode", key: h.superKey, query: ["invoice_id": invoice])
         #expect(pix.status == 200 && pix.data["invoice_id"] == .string(invoice), "\(pix.text)")
         #expect(h.fake.paymentCount(externalReference: invoice) == 1)
+
+        // list_webhook_events pages like every list (events the fake sends about the charge above have another payment id).
+        let before = try h.call("list_webhook_events", key: h.superKey, query: ["payment_id": "pay_strict"]).data["total"]
+        #expect(before == 0)
+        for _ in 0..<3 {
+            let r = try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_strict", reference: nil))
+            #expect(r.status == 200)
+        }
+        let first = try h.call("list_webhook_events", key: h.superKey, query: ["payment_id": "pay_strict", "limit": "2"])
+        #expect(first.data["total"] == 3 && first.data["limit"] == 2 && first.data["offset"] == 0 && first.data["items"]?.arrayValue?.count == 2,
+                "\(first.text)")
+        let rest = try h.call("list_webhook_events", key: h.superKey, query: ["payment_id": "pay_strict", "limit": "2", "offset": "2"])
+        #expect(rest.data["total"] == 3 && rest.data["items"]?.arrayValue?.count == 1, "\(rest.text)")
+        let bad = try h.call("list_webhook_events", key: h.superKey, query: ["limit": "0", "status": "done", "page": "2"])
+        #expect(Set(bad.json["error"]?["fields"]?.objectValue?.keys.map { $0 } ?? []) == ["limit", "status", "page"], "\(bad.text)")
     }
 
     // MARK: - Lists: one page shape
@@ -199,20 +215,5 @@ import Testing
         _ = try server.call("create_notification", key: admin, body: ["type": "trial_ending", "subject": "Trial ends", "message": "soon"])
         try expectPages("list_webhook_deliveries", key: admin, total: 3)
         try expectPages("list_webhook_deliveries", key: admin, query: ["endpoint_id": endpoints[0]], total: 1)
-    }
-
-    @Test func listWebhookEvents_IsOnePage_WithLimitOffsetAndTotal() throws {
-        let h = try GatewayHarness()
-        for i in 0..<3 {
-            let r = try h.deliver(paymentEvent("PAYMENT_RECEIVED", paymentId: "pay_strict_\(i)", reference: nil))
-            #expect(r.status == 200)
-        }
-        let first = try h.call("list_webhook_events", key: h.superKey, query: ["limit": "2"])
-        #expect(first.data["total"] == 3 && first.data["limit"] == 2 && first.data["offset"] == 0 && first.data["items"]?.arrayValue?.count == 2,
-                "\(first.text)")
-        let rest = try h.call("list_webhook_events", key: h.superKey, query: ["limit": "2", "offset": "2"])
-        #expect(rest.data["total"] == 3 && rest.data["items"]?.arrayValue?.count == 1, "\(rest.text)")
-        let bad = try h.call("list_webhook_events", key: h.superKey, query: ["limit": "0", "status": "done", "page": "2"])
-        #expect(Set(bad.json["error"]?["fields"]?.objectValue?.keys.map { $0 } ?? []) == ["limit", "status", "page"], "\(bad.text)")
     }
 }
