@@ -87,6 +87,12 @@ import Testing
         #expect(!r.text.contains("4111111111111111") && !r.text.contains("937"))
     }
 
+    @Test func parameterWithoutAName_IsNamedUnnamed() throws {
+        let r = try server.call("add_payment_method", key: admin, query: ["": "2"], body: ["type": "pix"])
+        #expect(r.status == 400)
+        #expect(r.json["error"]?["fields"] == ["(unnamed)": "unknown parameter"])
+    }
+
     // MARK: - Renamed fields
 
     @Test func createSubscription_TakesPlan_AndStillAcceptsPlanType() throws {

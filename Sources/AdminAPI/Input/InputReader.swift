@@ -78,8 +78,10 @@ public struct InputReader {
             declared.insert(spec.name)
             for alias in spec.aliases { declared.insert(alias) }
         }
-        for name in params.names where !declared.contains(name) { fail(name, "unknown parameter") }
-        for name in params.conflicts { fail(name, "was given twice with different values (in the query and the body)") }
+        // A parameter with an empty name (`?=1`) is still named, so that every failure names a field.
+        let shown = { (name: String) in name.isEmpty ? "(unnamed)" : name }
+        for name in params.names where !declared.contains(name) { fail(shown(name), "unknown parameter") }
+        for name in params.conflicts { fail(shown(name), "was given twice with different values (in the query and the body)") }
         if !failures.isEmpty { throw APIError.invalid(failures) }
     }
 
