@@ -131,17 +131,17 @@ struct CopyDatabaseCLITests {
         guard login.status == 200 else { throw TestClientError.io("login \(login.status)") }
         // A failure that stays recorded (the success above cleared its own pair's): a row in login_failures.
         _ = try server.call("login", key: nil, body: ["email": "someone-else@copy.test", "password": "wrong password!!"])
-        _ = try ok("upsert_plan", ["plan_type": "starter", "name": "Starter (copied)", "price_cents": 5900])
+        _ = try ok("upsert_plan", ["plan": "starter", "name": "Starter (copied)", "price_cents": 5900])
         for t in [tenant, other] {
             let tid = JSON.string(t)
             _ = try ok("set_quota", ["tenant_id": tid, "resource_type": "message", "period": "daily", "limit_value": 1_000_000])
             for n in 0..<3 { _ = try ok("log_usage", ["tenant_id": tid, "resource_type": "message", "quantity": .int(Int64(n + 1)), "idempotency_key": .string("k-\(n)")]) }
-            _ = try ok("create_subscription", ["tenant_id": tid, "plan_type": "starter", "billing_cycle": "monthly"])
+            _ = try ok("create_subscription", ["tenant_id": tid, "plan": "starter", "billing_cycle": "monthly"])
             _ = try ok("create_notification", ["tenant_id": tid, "type": "invoice_due", "subject": "Due", "message": "An invoice is due"])
         }
         // A plan change after the period was billed leaves proration lines.
         _ = try ok("run_job", ["job": "generate_invoices"])
-        _ = try ok("update_subscription", ["tenant_id": id, "plan_type": "professional"])
+        _ = try ok("update_subscription", ["tenant_id": id, "plan": "professional"])
         var invoiceId = "", lastNumber = ""
         for cents in [1500, 2500, 4990] {
             let invoice = try ok("create_invoice", ["tenant_id": id, "due_date": "2030-12-31", "amount_cents": .int(Int64(cents))])

@@ -56,7 +56,7 @@ struct PaymentMethodsTests {
         }
         let q = try server.call("add_payment_method", key: key, method: "POST", query: ["cvc": "999", "type": "pix"])
         #expect(q.status == 400)
-        #expect(try server.call("list_payment_methods", key: key).data.arrayValue?.isEmpty == true)
+        #expect(try server.call("list_payment_methods", key: key).data["items"]?.arrayValue?.isEmpty == true)
         let raw = try databaseBytes()
         #expect(!raw.contains("4111111111111111") && !raw.contains("5500-0055-5555-5559"))
     }
@@ -68,7 +68,7 @@ struct PaymentMethodsTests {
         let second = try server.call("add_payment_method", key: keyA, body: ["type": "pix", "label": "PIX"]).data
         #expect(second["is_default"] == false)
         #expect(try server.call("set_default_payment_method", key: keyA, body: ["id": second["id"]!]).data["is_default"] == true)
-        let list = try server.call("list_payment_methods", key: keyA).data.arrayValue ?? []
+        let list = try server.call("list_payment_methods", key: keyA).data["items"]?.arrayValue ?? []
         #expect(list.filter { $0["is_default"] == true }.count == 1)
         let deleted = try server.call("delete_payment_method", key: keyA, body: ["id": first])
         #expect(deleted.data["status"] == "deleted" && deleted.data["has_token"] == false)

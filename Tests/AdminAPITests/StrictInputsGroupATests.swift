@@ -100,9 +100,9 @@ import Testing
 
     @Test func namelessParameter_IsRefused_UnderAKeyThatNamesIt() throws {
         let query = try server.call("get_unread_count", key: server.superKey, query: ["tenant_id": tenant, "": "x"])
-        #expect(query.status == 400 && query.json["error"]?["fields"] == ["(empty name)": "unknown parameter"], "\(query.text)")
+        #expect(query.status == 400 && query.json["error"]?["fields"] == ["(unnamed)": "unknown parameter"], "\(query.text)")
         let body = try server.call("mark_all_notifications_read", key: server.superKey, body: ["tenant_id": .string(tenant), "": 1])
-        #expect(body.status == 400 && body.json["error"]?["fields"] == ["(empty name)": "unknown parameter"], "\(body.text)")
+        #expect(body.status == 400 && body.json["error"]?["fields"] == ["(unnamed)": "unknown parameter"], "\(body.text)")
     }
 
     @Test func tenantIdOnTenantManagement_IsTheOldNameOfId() throws {

@@ -16,7 +16,7 @@ struct SubscriptionsTests {
     @Test func lifecycle_Create_Conflict_Cancel_Resubscribe() throws {
         let (t, key) = try tenantAdmin()
         #expect(try server.call("get_subscription", key: key).text == #"{"data":null}"#)
-        let created = try server.call("create_subscription", key: key, body: ["plan_type": "starter", "billing_cycle": "monthly"])
+        let created = try server.call("create_subscription", key: key, body: ["plan": "starter", "billing_cycle": "monthly"])
         #expect(created.status == 201)
         #expect(created.data["price_cents"] == 4900 && created.data["current_period_end"] == "2026-03-01T00:00:00Z")
         #expect(created.data["currency"] == "BRL")
@@ -24,11 +24,11 @@ struct SubscriptionsTests {
         let quotas = try server.call("list_quotas", key: key)
         #expect(quotas.text.contains("\"message\""))
         #expect(try server.call("list_invoices", key: key).data["total"] == 1)
-        #expect(try server.call("create_subscription", key: key, body: ["plan_type": "free", "billing_cycle": "monthly"]).status == 409)
+        #expect(try server.call("create_subscription", key: key, body: ["plan": "free", "billing_cycle": "monthly"]).status == 409)
         let cancelled = try server.call("cancel_subscription", key: key, body: ["immediately": true])
         #expect(cancelled.data["status"] == "cancelled")
         // PHP defect: could not resubscribe after cancelling.
-        #expect(try server.call("create_subscription", key: key, body: ["plan_type": "professional", "billing_cycle": "yearly"]).status == 201)
+        #expect(try server.call("create_subscription", key: key, body: ["plan": "professional", "billing_cycle": "yearly"]).status == 201)
         let history = try server.call("list_subscriptions", key: key, query: ["tenant_id": t])
         #expect(history.data["total"] == 2)
         // PHP defect: cancelled → active was allowed.
@@ -38,14 +38,14 @@ struct SubscriptionsTests {
 
     @Test func cancelAtPeriodEnd_KeepsItLive_UntilTheJob() throws {
         let (_, key) = try tenantAdmin()
-        _ = try server.call("create_subscription", key: key, body: ["plan_type": "starter", "billing_cycle": "monthly"])
+        _ = try server.call("create_subscription", key: key, body: ["plan": "starter", "billing_cycle": "monthly"])
         let r = try server.call("cancel_subscription", key: key, body: [:])
         #expect(r.data["status"] == "active" && r.data["cancel_at_period_end"] == true)
     }
 
     @Test func billingCycleChange_RecomputesPeriodEnd() throws {
         let (_, key) = try tenantAdmin()
-        _ = try server.call("create_subscription", key: key, body: ["plan_type": "starter", "billing_cycle": "monthly"])
+        _ = try server.call("create_subscription", key: key, body: ["plan": "starter", "billing_cycle": "monthly"])
         clock.set(RFC3339.parse("2026-02-11T00:00:00Z")!)
         let r = try server.call("update_subscription", key: key, body: ["billing_cycle": "quarterly"])
         #expect(r.status == 200)
@@ -55,14 +55,14 @@ struct SubscriptionsTests {
     @Test func badInput_Is400_NamingTheField() throws {
         let (_, key) = try tenantAdmin()
         let cases: [(JSON, String)] = [
-            (["plan_type": "gold", "billing_cycle": "monthly"], "plan_type"),
-            (["plan_type": "starter", "billing_cycle": "weekly"], "billing_cycle"),
-            (["plan_type": "starter", "billing_cycle": "monthly", "price_cents": -100], "price_cents"),
-            (["plan_type": "starter", "billing_cycle": "monthly", "price_cents": ["x": 1]], "price_cents"),
-            (["plan_type": "starter", "billing_cycle": "monthly", "start_date": "not-a-date"], "start_date"),
-            (["plan_type": "starter", "billing_cycle": "monthly", "status": "cancelled"], "status"),
-            (["plan_type": "custom", "billing_cycle": "monthly"], "price_cents"),
-            (["billing_cycle": "monthly"], "plan_type"),
+            (["plan": "gold", "billing_cycle": "monthly"], "plan"),
+            (["plan": "starter", "billing_cycle": "weekly"], "billing_cycle"),
+            (["plan": "starter", "billing_cycle": "monthly", "price_cents": -100], "price_cents"),
+            (["plan": "starter", "billing_cycle": "monthly", "price_cents": ["x": 1]], "price_cents"),
+            (["plan": "starter", "billing_cycle": "monthly", "start_date": "not-a-date"], "start_date"),
+            (["plan": "starter", "billing_cycle": "monthly", "status": "cancelled"], "status"),
+            (["plan": "custom", "billing_cycle": "monthly"], "price_cents"),
+            (["billing_cycle": "monthly"], "plan"),
         ]
         for (body, field) in cases {
             let r = try server.call("create_subscription", key: key, body: body)
@@ -74,7 +74,7 @@ struct SubscriptionsTests {
     @Test func crossTenant_SubscriptionIds_Are404_AndBUnchanged() throws {
         let (_, keyA) = try tenantAdmin("A")
         let (tb, keyB) = try tenantAdmin("B")
-        let subB = try server.call("create_subscription", key: keyB, body: ["plan_type": "starter", "billing_cycle": "monthly"]).data["id"]!
+        let subB = try server.call("create_subscription", key: keyB, body: ["plan": "starter", "billing_cycle": "monthly"]).data["id"]!
         let before = try server.call("get_subscription", key: server.superKey, query: ["tenant_id": tb]).text
         #expect(try server.call("get_subscription", key: keyA, query: ["id": subB.stringValue!]).status == 404)
         #expect(try server.call("update_subscription", key: keyA, body: ["id": subB, "price_cents": 1]).status == 404)

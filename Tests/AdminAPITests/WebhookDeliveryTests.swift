@@ -50,7 +50,7 @@ import Testing
         #expect(created.status == 201)
         #expect(created.data["secret"]?.stringValue?.hasPrefix("whsec_") == true)
         #expect(created.data["event_types"] == ["invoice.*", "quota_warning"])
-        let listed = try server.call("list_webhook_endpoints", key: admin).data.arrayValue ?? []
+        let listed = try server.call("list_webhook_endpoints", key: admin).data["items"]?.arrayValue ?? []
         #expect(listed.count == 1)
         #expect(listed[0]["secret"] == .null)
         #expect(listed[0]["url"]?.stringValue == receiver.url)
@@ -66,7 +66,7 @@ import Testing
             (["url": .string(receiver.url)], "event_types"),
             (["url": .string(receiver.url), "event_types": []], "event_types"),
             (["url": .string(receiver.url), "event_types": ["invoice.refunded"]], "event_types"),
-            (["url": .string(receiver.url), "event_types": [7]], "event_types"),
+            (["url": .string(receiver.url), "event_types": [7]], "event_types[0]"),
             (["url": .string(receiver.url), "event_types": "invoice.*"], "event_types"),
         ]
         for (body, field) in bad {
@@ -84,9 +84,10 @@ import Testing
         let viewer = try server.makeKey(role: "viewer", tenant: tenant)
         let r = try server.call("list_webhook_event_types", key: viewer)
         #expect(r.status == 200)
-        let groups = ["patterns", "billing_events", "notification_types"].map { r.data[$0]?.arrayValue ?? [] }
-        #expect(groups.allSatisfy { !$0.isEmpty })
-        let all = groups.flatMap { $0 }
+        let items = r.data["items"]?.arrayValue ?? []
+        #expect(r.data["total"] == .int(Int64(WebhookEventType.accepted.count)))
+        #expect(Set(items.compactMap { $0["kind"]?.stringValue }) == ["pattern", "billing_event", "notification_type"])
+        let all = items.compactMap { $0["event_type"] }
         #expect(all.compactMap(\.stringValue) == WebhookEventType.accepted)
         let created = try server.call("create_webhook_endpoint", key: admin, body: ["url": .string(receiver.url), "event_types": .array(all)])
         #expect(created.status == 201, "\(created.text)")

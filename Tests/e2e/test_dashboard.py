@@ -347,7 +347,7 @@ def test_subscription_create_and_cancel(signed_in, base, api):
     open_page(d, base, "subscription", t["id"])
     assert d.find_element(By.ID, "no-subscription")
     form = d.find_element(By.ID, "create-subscription")
-    Select(form.find_element(By.NAME, "plan_type")).select_by_value("starter")
+    Select(form.find_element(By.NAME, "plan")).select_by_value("starter")
     Select(form.find_element(By.NAME, "billing_cycle")).select_by_value("monthly")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     confirm(d)
@@ -359,7 +359,7 @@ def test_subscription_create_and_cancel(signed_in, base, api):
 
     d.find_element(By.ID, "change-plan").click()
     dlg = wait(d, lambda d: visible(d, "dialog[open]"))
-    Select(dlg.find_element(By.NAME, "plan_type")).select_by_value("professional")
+    Select(dlg.find_element(By.NAME, "plan")).select_by_value("professional")
     dlg.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(d, lambda d: visible(d, "#sub-plan") and text(d, "#sub-plan") == "Professional")
 

@@ -51,7 +51,7 @@ def test_payment_method_pan_refused_inline_then_added_defaulted_deleted(signed_i
     assert token.get_attribute("aria-invalid") == "true"
     assert token.get_attribute("value") == "", "the refused number is cleared from the form"
     shot(d, "payment-method-pan-refused")
-    assert api.call("list_payment_methods", tenant_id=t["id"]) == []
+    assert api.call("list_payment_methods", tenant_id=t["id"])["items"] == []
     token.send_keys("tok_e2e_" + uuid.uuid4().hex)
     form.find_element(By.NAME, "label").send_keys("label " + XSS)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -74,7 +74,7 @@ def test_payment_method_pan_refused_inline_then_added_defaulted_deleted(signed_i
     d.find_element(By.CSS_SELECTOR, "tr[data-type=credit_card] .delete-pm").click()
     confirm(d)
     wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, "tr[data-type=credit_card]"))
-    left = api.call("list_payment_methods", tenant_id=t["id"])
+    left = api.call("list_payment_methods", tenant_id=t["id"])["items"]
     assert [m["type"] for m in left] == ["pix"]
 
 
@@ -136,7 +136,7 @@ def test_webhook_secret_shown_once_test_send_and_delete(signed_in, base, api, re
     shot(d, "webhook-secret")
     d.find_element(By.ID, "webhook-done").click()
     row = wait(d, lambda d: (r := d.find_elements(By.CSS_SELECTOR, ".webhook-table tbody tr")) and r[0])
-    [ep] = api.call("list_webhook_endpoints", tenant_id=t["id"])
+    [ep] = api.call("list_webhook_endpoints", tenant_id=t["id"])["items"]
     assert ep["secret"] is None and ep["event_types"] == ["invoice.*", "usage.threshold"]
     stored_url = ep["url"]
     assert URL_XSS in stored_url
@@ -165,7 +165,7 @@ def test_webhook_secret_shown_once_test_send_and_delete(signed_in, base, api, re
     d.find_element(By.CSS_SELECTOR, ".webhook-table .delete-webhook").click()
     confirm(d)
     wait(d, lambda d: "No webhook endpoints" in text(d, "main"))
-    assert api.call("list_webhook_endpoints", tenant_id=t["id"]) == []
+    assert api.call("list_webhook_endpoints", tenant_id=t["id"])["items"] == []
 
 
 def test_webhook_test_send_failure_is_shown(signed_in, base, api):

@@ -35,7 +35,7 @@ def setup(server, n, threads=8):
                 st, t = server.call("create_tenant", {"name": f"Crash Sub {i}"})
                 assert st == 201, (st, t)
                 tenant = t["data"]["id"]
-                body = {"tenant_id": tenant, "plan_type": "starter" if i % 3 else "professional", "billing_cycle": "monthly"}
+                body = {"tenant_id": tenant, "plan": "starter" if i % 3 else "professional", "billing_cycle": "monthly"}
                 if kind == "trial":
                     body.update(status="trial", trial_days=14)
                 st, s = server.call("create_subscription", body)

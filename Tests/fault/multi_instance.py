@@ -166,7 +166,7 @@ def generate_invoices_race(inst, url, binary, problems, n=120):
     for i in range(n):
         st, t = inst.call(i, "create_tenant", {"name": f"Invoice Race {i}"})
         assert st == 201, (st, t)
-        st, s = inst.call(i, "create_subscription", {"tenant_id": t["data"]["id"], "plan_type": "starter", "billing_cycle": "monthly"})
+        st, s = inst.call(i, "create_subscription", {"tenant_id": t["data"]["id"], "plan": "starter", "billing_cycle": "monthly"})
         assert st == 201, (st, s)
         subs.append(s["data"]["id"])
     before = int(scalar(url, "SELECT count(*) FROM invoices"))

@@ -6,35 +6,35 @@ import Support
 enum WebhookActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("create_webhook_endpoint", [.POST], .write, scope: .tenant,
-                   summary: "Register a webhook endpoint (url, event_types, description?); the secret is shown only here") { r in
-                let url = try r.params.requiredString("url", maxLength: 2000)
-                guard let raw = try r.params.array("event_types") else { throw APIError.validation("event_types", "is required") }
-                let types = try raw.map { item -> String in
-                    guard let t = item.stringValue else { throw APIError.validation("event_types", "must be an array of strings") }
-                    return t
-                }
-                let description = try r.params.string("description", maxLength: 200)
-                let created = try s.webhooks.create(tenantId: r.tenant, url: url, eventTypes: types, description: description, context: r.context)
+            Action("create_webhook_endpoint", [.POST], .write, scope: .tenant, input: CreateWebhookEndpointInput.self,
+                   summary: "Register a webhook endpoint (url, event_types, description?); the secret is shown only here") { r, input in
+                let created = try s.webhooks.create(tenantId: r.tenant, url: input.url, eventTypes: input.eventTypes, description: input.description,
+                                                    context: r.context)
                 return .created(Present.webhookEndpoint(created.endpoint, secret: created.secret))
             },
-            Action("list_webhook_event_types", [.GET], .read, scope: .none,
-                   summary: "The values event_types accepts: patterns, billing events, notification types") { _ in
-                .ok(["patterns": .array(WebhookEventType.patterns.map(JSON.string)),
-                     "billing_events": .array(WebhookEventType.billingEvents.map(JSON.string)),
-                     "notification_types": .array(NotificationType.allCases.map { .string($0.rawValue) })])
+            Action("list_webhook_event_types", [.GET], .read, scope: .none, input: ListWebhookEventTypesInput.self,
+                   summary: "The values event_types accepts: patterns, billing events, notification types") { _, input in
+                let all = eventTypeVocabulary
+                let page = input.page
+                let items = all.dropFirst(page.offset).prefix(page.limit).map { entry -> JSON in
+                    ["event_type": .string(entry.value), "kind": .string(entry.kind)]
+                }
+                return .ok(Present.page(Array(items), total: all.count, limit: page.limit, offset: page.offset))
             },
-            Action("list_webhook_endpoints", [.GET], .read, scope: .tenant, summary: "The tenant's webhook endpoints (never their secrets)") { r in
-                .ok(.array(try s.webhooks.list(tenantId: r.tenant).map { Present.webhookEndpoint($0) }))
+            Action("list_webhook_endpoints", [.GET], .read, scope: .tenant, input: ListWebhookEndpointsInput.self,
+                   summary: "The tenant's webhook endpoints, oldest first (never their secrets)") { r, input in
+                let page = input.page
+                let result = try s.webhooks.list(tenantId: r.tenant, limit: page.limit, offset: page.offset)
+                return .ok(Present.page(result.items.map { Present.webhookEndpoint($0) }, total: result.total, limit: page.limit, offset: page.offset))
             },
-            Action("delete_webhook_endpoint", [.POST], .write, scope: .tenant, summary: "Delete a webhook endpoint with its queued deliveries") { r in
-                let id = try r.params.requiredID("id")
-                try s.webhooks.delete(id: id, tenantId: r.tenant, context: r.context)
-                return .ok(["id": .string(id), "deleted": true])
+            Action("delete_webhook_endpoint", [.POST], .write, scope: .owner(.webhookEndpoint), input: WebhookEndpointIDInput.self,
+                   summary: "Delete a webhook endpoint with its queued deliveries") { r, input in
+                try s.webhooks.delete(id: input.id, tenantId: r.tenant, context: r.context)
+                return .ok(["id": .string(input.id), "deleted": true])
             },
-            Action("test_webhook_endpoint", [.POST], .write, scope: .tenant,
-                   summary: "Send a signed webhook.test event now and report the answer (2 at a time per tenant)") { r in
-                let endpoint = try s.webhooks.testTarget(id: try r.params.requiredID("id"), tenantId: r.tenant)
+            Action("test_webhook_endpoint", [.POST], .write, scope: .owner(.webhookEndpoint), input: WebhookEndpointIDInput.self,
+                   summary: "Send a signed webhook.test event now and report the answer (2 at a time per tenant)") { r, input in
+                let endpoint = try s.webhooks.testTarget(id: input.id, tenantId: r.tenant)
                 let permit = try reserveEndpointTest(s.endpointTests, tenant: r.tenant)
                 let context = r.context
                 // The outbound call runs on the endpoint-test pool; the request worker is free meanwhile.
@@ -42,19 +42,24 @@ enum WebhookActions {
                     permit.run { reply.finish { .ok(Present.webhookTest(try s.webhooks.runTest(endpoint, context: context))) } }
                 }
             },
-            Action("list_webhook_deliveries", [.GET], .read, scope: .tenant,
-                   summary: "Deliveries with every attempt, newest first (endpoint_id?, status?, limit ≤ 200, offset)") { r in
-                let endpoint = try r.params.id("endpoint_id")
-                let status = try r.params.enumeration("status", WebhookDelivery.Status.self)
-                let (limit, offset) = try r.params.page(defaultLimit: 50, maxLimit: 200)
-                let page = try s.webhooks.deliveries(tenantId: r.tenant, endpointId: endpoint, status: status, limit: limit, offset: offset)
-                return .ok(Present.page(page.items.map(Present.webhookDelivery), total: page.total, limit: limit, offset: offset))
+            Action("list_webhook_deliveries", [.GET], .read, scope: .tenant, input: ListWebhookDeliveriesInput.self,
+                   summary: "Deliveries with every attempt, newest first (endpoint_id?, status?, limit ≤ 200, offset)") { r, input in
+                let page = input.page
+                let result = try s.webhooks.deliveries(tenantId: r.tenant, endpointId: input.endpointId, status: input.status, limit: page.limit,
+                                                       offset: page.offset)
+                return .ok(Present.page(result.items.map(Present.webhookDelivery), total: result.total, limit: page.limit, offset: page.offset))
             },
         ]
     }
 }
 
 extension WebhookActions {
+    /// Every value `event_types` accepts with its kind (`pattern`, `billing_event`, `notification_type`), in the
+    /// order `list_webhook_event_types` lists them.
+    static let eventTypeVocabulary: [(value: String, kind: String)] =
+        WebhookEventType.patterns.map { ($0, "pattern") } + WebhookEventType.billingEvents.map { ($0, "billing_event") }
+        + NotificationType.allCases.map { ($0.rawValue, "notification_type") }
+
     /// A place on the endpoint-test pool, or 429 `rate_limited` (this tenant's tests) / 503 (everyone's).
     static func reserveEndpointTest(_ pool: EndpointTestPool, tenant: String) throws -> EndpointTestPool.Permit {
         let retryAfter = String(Int(WebhookDispatcher.testTimeoutSeconds.rounded(.up)))

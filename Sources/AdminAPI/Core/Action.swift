@@ -88,8 +88,8 @@ public struct Action: Sendable {
     public let permission: Permission
     public let scope: TenantScope
     public let summary: String
-    /// The declared parameters (nil while an action still reads `Params` directly: nothing is checked for it).
-    public let input: [FieldSpec]?
+    /// The declared parameters: anything else is refused (`unknown_parameter`).
+    public let input: [FieldSpec]
     /// The section of the docs and the OpenAPI tag (set by the table).
     public internal(set) var group: String?
     /// Media types of an action that answers a document instead of the JSON envelope (CSV, HTML, PDF).
@@ -97,18 +97,6 @@ public struct Action: Sendable {
     /// What `data` holds on success: a page for every `list_*` (one shape for lists), else an object.
     public private(set) var response: ResponseShape = .object
     public let handler: @Sendable (ActionRequest) throws -> ActionResult
-
-    public init(_ name: String, _ methods: [HTTPMethod], _ permission: Permission, scope: TenantScope, summary: String,
-                handler: @escaping @Sendable (ActionRequest) throws -> ActionResult) {
-        self.name = name
-        self.methods = methods
-        self.permission = permission
-        self.scope = scope
-        self.summary = summary
-        self.input = nil
-        self.response = name.hasPrefix("list_") ? .page : .object
-        self.handler = handler
-    }
 
     /// An action with a typed input: the parameters are read and checked (unknown names, every invalid field)
     /// before `handler` runs.

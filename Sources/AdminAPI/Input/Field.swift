@@ -199,3 +199,18 @@ extension InputShape {
         return value
     }
 }
+
+extension InputShape {
+    /// A field holding one JSON object of `Self` (in a JSON body: a query value is text, not an object); its
+    /// unknown members and invalid fields are reported as `name.field`. `Self`'s init must not throw on an empty
+    /// object: the placeholder of a required field is read from one (every required member fails there).
+    public static func object(_ name: String, _ description: String) -> Field<Self> {
+        var empty = InputReader(Params(nested: [:]), shape: fields)
+        let placeholder = try! Self(&empty)
+        return Field<Self>(FieldSpec(name, .object(fields), description), placeholder: placeholder) { p, n in
+            guard let value = p.json(n), value != .null else { return nil }
+            if case .string = value { throw APIError.validation(n, "must be an object in a JSON body, got a string") }
+            return try Self.read(value, path: n)
+        }
+    }
+}

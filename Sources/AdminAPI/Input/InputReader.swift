@@ -78,10 +78,10 @@ public struct InputReader {
             declared.insert(spec.name)
             for alias in spec.aliases { declared.insert(alias) }
         }
-        // A parameter without a name (`?=x`, `{"": 1}`) is refused too, under a key a client can read.
-        func key(_ name: String) -> String { name.isEmpty ? "(empty name)" : name }
-        for name in params.names where !declared.contains(name) { fail(key(name), "unknown parameter") }
-        for name in params.conflicts { fail(key(name), "was given twice with different values (in the query and the body)") }
+        // A parameter with an empty name (`?=1`) is still named, so that every failure names a field.
+        let shown = { (name: String) in name.isEmpty ? "(unnamed)" : name }
+        for name in params.names where !declared.contains(name) { fail(shown(name), "unknown parameter") }
+        for name in params.conflicts { fail(shown(name), "was given twice with different values (in the query and the body)") }
         if !failures.isEmpty { throw APIError.invalid(failures) }
     }
 

@@ -44,7 +44,7 @@ public enum OpenAPIDocument {
     }
 
     static func operation(_ action: Action, method: HTTPMethod) -> JSONObject {
-        let fields = action.input ?? []
+        let fields = action.input
         let tenantField = action.scope.namesTenant ? [tenantParameter(action.scope)] : []
         var op: JSONObject = [
             "operationId": .string(action.name),

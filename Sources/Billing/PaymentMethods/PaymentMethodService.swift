@@ -21,10 +21,15 @@ public struct PaymentMethodService: Sendable {
         box.canSeal ? nil : configuredKeyProblem ?? "PAYMENT_DATA_KEY is not configured"
     }
 
-    public func list(tenantId: String, includeDeleted: Bool) throws -> [PaymentMethod] {
+    /// One page of the tenant's payment methods, newest first, with the number the filter matches.
+    public func list(tenantId: String, includeDeleted: Bool, limit: Int = 100, offset: Int = 0) throws -> (items: [PaymentMethod], total: Int) {
         try database.read { conn in
-            try conn.query("SELECT * FROM payment_methods WHERE tenant_id = ? \(includeDeleted ? "" : "AND status = 'active'") ORDER BY created_at DESC, id DESC",
-                           [.text(tenantId)]).map(Self.decode)
+            let filter: SQL = "tenant_id = \(bind: tenantId)\(raw: includeDeleted ? "" : " AND status = 'active'")"
+            let total = Int(try conn.scalar("SELECT count(*) FROM payment_methods WHERE \(sql: filter)").int64Value ?? 0)
+            let rows = try conn.query("""
+                SELECT * FROM payment_methods WHERE \(sql: filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """)
+            return (try rows.map(Self.decode), total)
         }
     }
 

@@ -15,8 +15,9 @@ public struct PlanService: Sendable {
         self.clock = clock
     }
 
-    public func list(includeInactive: Bool = false) throws -> [Plan] {
-        try database.read { try PlanStore.list($0, includeInactive: includeInactive) }
+    /// One page of the catalog in catalog order (free first), with the number of plans listed.
+    public func list(includeInactive: Bool = false, limit: Int = 100, offset: Int = 0) throws -> (items: [Plan], total: Int) {
+        try database.read { try PlanStore.list($0, includeInactive: includeInactive, limit: limit, offset: offset) }
     }
 
     public func get(_ type: PlanType) throws -> Plan {

@@ -8,11 +8,20 @@ enum PlanStore {
         try conn.queryOne("SELECT * FROM plans WHERE plan_type = ?", [.text(type.rawValue)]).map(decode)
     }
 
-    static func list(_ conn: Connection, includeInactive: Bool) throws -> [Plan] {
-        let rows = try conn.query("SELECT * FROM plans \(includeInactive ? "" : "WHERE is_active = 1")")
-        let order = PlanType.allCases.map(\.rawValue)
-        return try rows.map(decode).sorted { order.firstIndex(of: $0.planType.rawValue)! < order.firstIndex(of: $1.planType.rawValue)! }
+    /// One page of the catalog in `PlanType` order, with the number of plans the filter matches.
+    static func list(_ conn: Connection, includeInactive: Bool, limit: Int, offset: Int) throws -> (items: [Plan], total: Int) {
+        let filter: SQL = includeInactive ? "" : "WHERE is_active = 1"
+        let total = Int(try conn.scalar("SELECT count(*) FROM plans \(sql: filter)").int64Value ?? 0)
+        let rows = try conn.query("""
+            SELECT * FROM plans \(sql: filter) ORDER BY \(raw: catalogOrder), plan_type LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """)
+        return (try rows.map(decode), total)
     }
+
+    /// `plan_type`'s position in `PlanType.allCases` (the catalog order) as an SQL expression; its text comes
+    /// from the closed enum, never from input.
+    static let catalogOrder = "CASE plan_type " + PlanType.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ")
+        + " ELSE \(PlanType.allCases.count) END"
 
     static func save(_ conn: Connection, _ p: Plan) throws {
         try conn.run("""

@@ -50,8 +50,9 @@ public struct WebhookService: Sendable {
         return (endpoint, secret)
     }
 
-    public func list(tenantId: String) throws -> [WebhookEndpoint] {
-        try database.read { try WebhookStore.listEndpoints($0, tenantId: tenantId) }
+    /// One page of the tenant's endpoints, oldest first, with how many it has.
+    public func list(tenantId: String, limit: Int = 100, offset: Int = 0) throws -> (items: [WebhookEndpoint], total: Int) {
+        try database.read { try WebhookStore.listEndpoints($0, tenantId: tenantId, limit: limit, offset: offset) }
     }
 
     /// Deletes an endpoint with its queued deliveries and log; another tenant's id is "not found".

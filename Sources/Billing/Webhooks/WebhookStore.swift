@@ -56,8 +56,13 @@ public enum WebhookStore {
         try conn.queryOne("SELECT * FROM webhook_endpoints WHERE id = ? AND tenant_id = ?", [.text(id), .text(tenantId)]).map(decodeEndpoint)
     }
 
-    static func listEndpoints(_ conn: Connection, tenantId: String) throws -> [WebhookEndpoint] {
-        try conn.query("SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id", [.text(tenantId)]).map(decodeEndpoint)
+    /// One page of the tenant's endpoints, oldest first, with how many it has.
+    static func listEndpoints(_ conn: Connection, tenantId: String, limit: Int, offset: Int) throws -> (items: [WebhookEndpoint], total: Int) {
+        let total = Int(try conn.scalar("SELECT count(*) FROM webhook_endpoints WHERE tenant_id = \(bind: tenantId)").int64Value ?? 0)
+        let rows = try conn.query("""
+            SELECT * FROM webhook_endpoints WHERE tenant_id = \(bind: tenantId) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """)
+        return (try rows.map(decodeEndpoint), total)
     }
 
     static func deleteEndpoint(_ conn: Connection, id: String, tenantId: String) throws -> Bool {

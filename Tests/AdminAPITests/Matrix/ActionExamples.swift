@@ -112,7 +112,7 @@ enum ActionExamples {
             // Plans
             ex("list_plans") { ["include_inactive": true] },
             ex("upsert_plan") {
-                ["plan_type": "custom", "name": "Custom", "description": "Negotiated", "currency": "BRL", "price_cents": 9900,
+                ["plan": "custom", "name": "Custom", "description": "Negotiated", "currency": "BRL", "price_cents": 9900,
                  "prices": ["yearly": 99000, "lifetime": nil],
                  "included_usage": [["resource_type": "message", "period": "monthly", "limit_value": 5000, "is_hard_limit": false]],
                  "overage_unit_price_micros": ["message": 2000], "is_active": true]
@@ -121,13 +121,13 @@ enum ActionExamples {
             ex("get_subscription") { ["tenant_id": a, "id": .string(f.subscriptionId)] },
             ex("list_subscriptions") { ["tenant_id": a, "status": "active", "limit": 10, "offset": 0] },
             ex("create_subscription", usesUpTarget: true) {
-                ["tenant_id": .string(try f.newTenant()), "plan_type": "professional", "billing_cycle": "yearly", "status": "trial",
+                ["tenant_id": .string(try f.newTenant()), "plan": "professional", "billing_cycle": "yearly", "status": "trial",
                  "price_cents": 50000, "currency": "BRL", "trial_days": 14, "start_date": .string(today),
                  "external_subscription_id": "ext-sub-1", "metadata": ["source": "matrix"], "apply_plan_quotas": false,
                  "invoice_first_period": false]
             },
             ex("update_subscription") {
-                ["tenant_id": a, "id": .string(f.subscriptionId), "plan_type": "starter", "billing_cycle": "monthly", "price_cents": 2900,
+                ["tenant_id": a, "id": .string(f.subscriptionId), "plan": "starter", "billing_cycle": "monthly", "price_cents": 2900,
                  "cancel_at_period_end": false, "external_subscription_id": "ext-sub-2", "metadata": ["note": "updated"],
                  "apply_plan_quotas": false]
             },

@@ -61,7 +61,7 @@ final class MatrixFixture {
             _ = try create("log_usage", ["tenant_id": id, "resource_type": "message", "resource_id": "conversation-1"])
             _ = try create("create_notification", ["tenant_id": id, "type": "invoice_due", "subject": "Fixture", "message": "Fixture notification"])
             _ = try create("create_webhook_endpoint", ["tenant_id": id, "url": .string(Self.webhookURL), "event_types": ["*"]])
-            _ = try create("create_subscription", ["tenant_id": id, "plan_type": "starter", "billing_cycle": "monthly"])
+            _ = try create("create_subscription", ["tenant_id": id, "plan": "starter", "billing_cycle": "monthly"])
             _ = try create("create_invoice", ["tenant_id": id, "due_date": .string(Self.day(30)), "amount_cents": 1500])
         }
         let subscription = try server.call("get_subscription", key: superKey, query: ["tenant_id": tenant])
@@ -107,7 +107,7 @@ final class MatrixFixture {
 
     func newTenantWithSubscription() throws -> (tenant: String, subscription: String) {
         let t = try newTenant()
-        let s = try create("create_subscription", ["tenant_id": .string(t), "plan_type": "starter", "billing_cycle": "monthly"])
+        let s = try create("create_subscription", ["tenant_id": .string(t), "plan": "starter", "billing_cycle": "monthly"])
         return (t, s["id"]?.stringValue ?? "")
     }
 

@@ -165,7 +165,7 @@ struct CorruptRowCase: Sendable, CustomTestStringConvertible {
         },
         // webhooks
         CorruptRowCase(corruption: "UPDATE webhook_endpoints SET event_types_json = '{'", column: "event_types_json", problem: notJSON) { w in
-            _ = try w.read { try WebhookStore.listEndpoints($0, tenantId: w.tenant) }
+            _ = try w.read { try WebhookStore.listEndpoints($0, tenantId: w.tenant, limit: 100, offset: 0) }
         },
         CorruptRowCase(corruption: "UPDATE webhook_deliveries SET attempts = 'abc'", column: "attempts", problem: text) { w in
             _ = try w.read { try WebhookStore.findDelivery($0, id: w.deliveryId) }

@@ -17,7 +17,7 @@ export async function render(view, ctx) {
   if (!ctx.tenantId) { mount(view, head, empty('No tenant yet. Create one on the Tenants page.')); return; }
   let list;
   try {
-    list = await api.get('list_payment_methods', ctx.scope());
+    list = (await api.get('list_payment_methods', ctx.scope({ limit: 500 }))).items;
   } catch (ex) {
     mount(view, head, isUnavailable(ex) ? unavailable('Payment methods') : errorBox(ex, () => render(view, ctx)));
     return;

@@ -11,7 +11,7 @@ export async function render(view, ctx) {
   if (!ctx.tenantId) { mount(view, h('h1', 'Subscription'), empty('No tenant yet. Create one on the Tenants page.')); return; }
   const [sub, plans, history] = await Promise.allSettled([
     api.get('get_subscription', ctx.scope()),
-    api.get('list_plans'),
+    api.get('list_plans', { limit: 100 }),
     api.get('list_subscriptions', ctx.scope({ limit: 20 })),
   ]);
   const head = h('div.page-head', h('h1', 'Subscription'), ctx.currentTenant() ? h('p.subtitle', ctx.currentTenant().name) : null);
@@ -20,7 +20,7 @@ export async function render(view, ctx) {
     return;
   }
   const rerender = () => render(view, ctx);
-  const planList = plans.status === 'fulfilled' ? plans.value.filter((p) => p.is_active) : [];
+  const planList = plans.status === 'fulfilled' ? plans.value.items.filter((p) => p.is_active) : [];
   const current = h('section.panel', { id: 'subscription-current', 'aria-labelledby': 'sub-title' });
   if (sub.status === 'rejected') {
     mount(current, h('h2', { id: 'sub-title' }, 'Current subscription'), errorBox(sub.reason, rerender));
@@ -82,7 +82,7 @@ function planOption(p, cycle) {
 }
 
 function planFields(plans, planValue, cycleValue) {
-  const planSel = select('plan_type', plans.map((p) => planOption(p, cycleValue)), planValue);
+  const planSel = select('plan', plans.map((p) => planOption(p, cycleValue)), planValue);
   const cycleSel = select('billing_cycle', CYCLES.map((c) => [c, label(c)]), cycleValue);
   cycleSel.addEventListener('change', () => {
     const v = planSel.value;
@@ -102,10 +102,10 @@ function createForm(plans, ctx, rerender) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = form.elements;
-    const body = { plan_type: f.plan_type.value, billing_cycle: f.billing_cycle.value };
+    const body = { plan: f.plan.value, billing_cycle: f.billing_cycle.value };
     if (f.trial_days.value !== '') { body.trial_days = Number(f.trial_days.value); body.status = 'trial'; }
     const ok = await confirmDialog({ title: 'Create subscription',
-      message: `Subscribe this tenant to ${label(body.plan_type)} (${body.billing_cycle})? Paid periods are invoiced at once.`, confirmLabel: 'Subscribe' });
+      message: `Subscribe this tenant to ${label(body.plan)} (${body.billing_cycle})? Paid periods are invoiced at once.`, confirmLabel: 'Subscribe' });
     if (!ok) return;
     showFieldErrors(form, null);
     try {
@@ -129,12 +129,12 @@ function changePlan(s, plans, ctx, rerender) {
         h('button.btn.btn-primary', { type: 'submit' }, 'Change plan')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const body = { id: s.id, plan_type: form.elements.plan_type.value, billing_cycle: form.elements.billing_cycle.value };
+      const body = { id: s.id, plan: form.elements.plan.value, billing_cycle: form.elements.billing_cycle.value };
       showFieldErrors(form, null);
       try {
         await api.post('update_subscription', body, ctx.scope());
         close(true);
-        toast(`Plan changed to ${label(body.plan_type)}.`, 'success');
+        toast(`Plan changed to ${label(body.plan)}.`, 'success');
         await rerender();
       } catch (ex) {
         if (ex.status === 401) close(); else showFieldErrors(form, ex);

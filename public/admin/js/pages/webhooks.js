@@ -9,11 +9,12 @@ import { copyable } from './invoices.js';
 
 // The values create_webhook_endpoint accepts, from the server (list_webhook_event_types), grouped for the form.
 async function eventGroups() {
-  const t = await api.get('list_webhook_event_types');
+  const page = await api.get('list_webhook_event_types', { limit: 500 });
+  const of = (kind) => page.items.filter((t) => t.kind === kind).map((t) => t.event_type);
   return [
-    ['Patterns', t.patterns.map((p) => [p, p === '*' ? 'Every event' : p])],
-    ['Billing events', t.billing_events.map((e) => [e, e])],
-    ['Notification types', t.notification_types.map((n) => [n, n])],
+    ['Patterns', of('pattern').map((p) => [p, p === '*' ? 'Every event' : p])],
+    ['Billing events', of('billing_event').map((e) => [e, e])],
+    ['Notification types', of('notification_type').map((n) => [n, n])],
   ];
 }
 const DELIVERY_BADGE = { pending: 'info', succeeded: 'ok', failed: 'danger' };
@@ -24,7 +25,8 @@ export async function render(view, ctx) {
   if (!ctx.tenantId) { mount(view, head, empty('No tenant yet. Create one on the Tenants page.')); return; }
   let endpoints;
   try {
-    endpoints = await api.get('list_webhook_endpoints', ctx.scope());
+    // A tenant has at most 20 endpoints: one page holds them all.
+    endpoints = (await api.get('list_webhook_endpoints', ctx.scope({ limit: 100 }))).items;
   } catch (ex) {
     mount(view, head, isUnavailable(ex) ? unavailable('Webhooks') : errorBox(ex, () => render(view, ctx)));
     return;
