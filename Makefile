@@ -34,7 +34,8 @@ run: release
 	./.build/release/billing-server serve
 
 ## The whole suite: unit and socket-level tests, crash safety (kill -9 during usage ingestion, Asaas
-## webhook deliveries and generate_invoices), the dashboard in headless Chromium, a short soak, and a
+## webhook deliveries and generate_invoices), the dashboard in headless Chromium, the API contract (the generated
+## OpenAPI document validated, schemathesis against a live server, a generated Python client), a short soak, and a
 ## short fuzzing run of the HTTP and JSON parsers with a replay of the actions and Asaas webhook fuzz corpora.
 ## A throwaway PostgreSQL cluster (Tests/pg/with_cluster.sh) runs for the whole suite: the schema parity check, the
 ## storage suites on both backends, the billing and Admin API suites a second time on PostgreSQL, and the
@@ -59,9 +60,10 @@ test-suites:
 	python3 Tests/fault/crash_invoices.py --rounds 4 --subscriptions 600
 	python3 Tests/fault/soak.py --seconds 20 --rate 200
 	Tests/e2e/run.sh
+	Tests/contract/run.sh
 	Tests/Fuzz/run.sh 10 http json
 	Tests/Fuzz/run.sh --replay
-	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,multi_instance,rotate_data_key,soak,e2e
+	python3 Tests/logscan.py "$$BILLING_TEST_LOG_DIR" --expect swift-AdminAPITests,swift-AsaasTests,crash_test,crash_webhooks,crash_invoices,multi_instance,rotate_data_key,soak,e2e,contract
 
 ## Longer fault runs: 25 kill -9 rounds each for usage ingestion, webhooks and generate_invoices,
 ## then 10 minutes of mixed traffic under slow-client attacks.

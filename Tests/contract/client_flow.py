@@ -58,4 +58,4 @@ def run(schema_path, base_url, super_key, workdir):
         {"description": "Messages", "quantity": 3, "unit_amount_cents": 10}]}), (201,))
     fetched = data(call("invoices", "get_invoice", super_key, id=invoice["id"]), (200,))
     assert fetched["amount_cents"] == 30 and fetched["tenant_id"] == tenant["id"], fetched
-    print(f"contract: generated client ran the integration flow (tenant {tenant['id'][:8]}…, 3 events, 429 at the limit, invoice {fetched['number']})")
+    print(f"contract: generated client ran the integration flow (tenant {tenant['id'][:8]}…, 3 events, 429 at the limit, invoice {fetched['invoice_number']})")

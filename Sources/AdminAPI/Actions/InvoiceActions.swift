@@ -45,7 +45,7 @@ enum InvoiceActions {
                                                ("X-Content-Type-Options", "nosniff")])
                     return .response(HTTPResponse(status: .ok, headers: headers, body: .bytes(pdf.bytes)))
                 }
-            },
+            }.producing(["text/html", "application/pdf"]),
         ]
     }
 

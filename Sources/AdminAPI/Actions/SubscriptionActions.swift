@@ -10,7 +10,7 @@ enum SubscriptionActions {
                    summary: "The tenant's live subscription, or null; with id, that subscription") { r, input in
                 if let id = input.id { return .ok(Present.subscription(try s.subscriptions.get(id: id, tenantId: r.tenant))) }
                 return .ok(try s.subscriptions.live(tenantId: r.tenant).map(Present.subscription) ?? .null)
-            },
+            }.answering(.objectOrNull),
             Action("list_subscriptions", [.GET], .read, scope: .tenant, input: ListSubscriptionsInput.self,
                    summary: "The tenant's subscriptions, newest first (history included)") { r, input in
                 let page = input.page

@@ -146,6 +146,8 @@ public struct ActionReply: Sendable {
 public enum ResponseShape: Sendable {
     /// One JSON object.
     case object
+    /// One JSON object, or null when there is none (the tenant's live subscription).
+    case objectOrNull
     /// `{items, total, limit, offset}`.
     case page
     /// `{items, limit, offset, next_cursor}` (offset or cursor pagination, no total).

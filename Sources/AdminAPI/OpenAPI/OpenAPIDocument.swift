@@ -129,13 +129,21 @@ public enum OpenAPIDocument {
         r["409"] = ["$ref": "#/components/responses/Conflict"]
         r["429"] = ["$ref": "#/components/responses/TooManyRequests"]
         r["503"] = ["$ref": "#/components/responses/Unavailable"]
+        if action.group == gatewayGroup {
+            r["502"] = ["$ref": "#/components/responses/GatewayError"]
+            r["504"] = ["$ref": "#/components/responses/GatewayTimeout"]
+        }
         r["default"] = ["$ref": "#/components/responses/Error"]
         return r
     }
 
+    /// The actions that call the payment gateway (its failures are 502 and 504).
+    static let gatewayGroup = "Payment gateway (Asaas)"
+
     static func dataSchemaName(_ shape: ResponseShape) -> String {
         switch shape {
         case .object: "Object"
+        case .objectOrNull: "ObjectOrNull"
         case .page: "Page"
         case .cursorPage: "CursorPage"
         case .array: "List"
@@ -152,6 +160,7 @@ public enum OpenAPIDocument {
     static var schemas: JSONObject {
         [
             "Object": ["type": "object", "description": "The action's result"],
+            "ObjectOrNull": ["type": ["object", "null"], "description": "The action's result, null when there is none"],
             "List": ["type": "array", "items": ["type": "object"]],
             "Page": ["type": "object", "required": ["items", "total", "limit", "offset"], "additionalProperties": false,
                      "description": "One page of a list: every list_* answers this shape",
@@ -184,6 +193,8 @@ public enum OpenAPIDocument {
             ("Conflict", "The change conflicts with the stored state"),
             ("TooManyRequests", "A hard quota (`quota_exceeded`, with `resets_at`) or a rate limit; see Retry-After"),
             ("Unavailable", "The database or the payment gateway is unavailable; see Retry-After"),
+            ("GatewayError", "The payment gateway refused or answered unreadably (`gateway_error` with `gateway_code`, `gateway_description`)"),
+            ("GatewayTimeout", "The payment gateway did not answer in time (`gateway_timeout`): the operation may still have happened"),
             ("Error", "Any other error, in the error envelope"),
         ]
         var out = JSONObject()

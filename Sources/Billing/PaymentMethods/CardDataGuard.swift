@@ -22,8 +22,7 @@ public enum CardDataGuard {
         }
         switch value {
         case .string(let s):
-            // An id (a UUID) can hold digit runs that pass Luhn once its dashes are dropped; it is never a card number.
-            if !UUIDv7.isValid(s), looksLikePAN(s) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
+            if looksLikePAN(s) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
         case .int(let i):
             if looksLikePAN(String(i)) { throw BillingError.validation(field: path, reason: "looks like a full card number, which is never accepted; send the gateway token") }
         case .object(let o):
@@ -35,8 +34,10 @@ public enum CardDataGuard {
         }
     }
 
-    /// 13–19 digits (spaces and dashes ignored) that pass the Luhn check.
+    /// 13–19 digits (spaces and dashes ignored) that pass the Luhn check. A UUID (an id, or a gateway's card
+    /// token) is never one, though its digit runs can pass Luhn once the dashes are dropped.
     public static func looksLikePAN(_ text: String) -> Bool {
+        if UUIDv7.isValid(text) { return false }
         var digits: [Int] = []
         for c in text.unicodeScalars {
             if c == " " || c == "-" { continue }
