@@ -140,7 +140,7 @@ def server():
     if base is None:
         proc.kill()
         pytest.exit(f"server did not start:\n{log_path.read_text(errors='replace')[-4000:]}", 2)
-    yield {"base": base, "log": log_path}
+    yield {"base": base, "log": log_path, "db": tmp / "db.sqlite"}
     proc.terminate()
     try:
         proc.wait(timeout=10)

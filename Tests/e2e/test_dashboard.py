@@ -459,6 +459,35 @@ def test_notifications_mark_read(signed_in, base, api):
     wait(d, lambda d: not d.find_element(By.ID, "unread-badge").is_displayed())
 
 
+def test_jobs_page_shows_runs_running_and_interrupted(signed_in, base, api, server):
+    """Security round item 7: a run whose process died (heartbeat older than a minute) shows as interrupted, naming
+    its instance; "Run now" records a run and shows its outcome."""
+    import sqlite3, uuid
+    from datetime import datetime, timedelta, timezone
+    d = signed_in
+    stale = (datetime.now(timezone.utc) - timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    run_id = str(uuid.uuid4())
+    with sqlite3.connect(server["db"], timeout=10) as db:
+        db.execute("INSERT INTO job_runs (id, job, triggered_by, as_of, dry_run, started_at, outcome, instance_id, heartbeat_at) "
+                   "VALUES (?, 'generate_invoices', 'scheduler', ?, 0, ?, 'running', 'worker-7:4242', ?)", (run_id, stale, stale, stale))
+    open_page(d, base, "jobs")
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-id='{run_id}']"))
+    assert d.find_element(By.CSS_SELECTOR, f"tr[data-id='{run_id}']").get_attribute("data-outcome") == "running"
+    Select(d.find_element(By.ID, "jobs-run-name")).select_by_value("mark_overdue")
+    d.find_element(By.ID, "jobs-dry-run").click()
+    d.find_element(By.ID, "jobs-run").click()
+    # the run marks the stale one interrupted first, then records itself
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-id='{run_id}'][data-outcome='interrupted']"))
+    row = d.find_element(By.CSS_SELECTOR, f"tr[data-id='{run_id}']")
+    assert "worker-7:4242" in row.text
+    newest = d.find_elements(By.CSS_SELECTOR, ".jobs-table tbody tr")[0]
+    assert "Mark overdue" in newest.text and "dry run" in newest.text
+    assert newest.get_attribute("data-outcome") in ("ok", "skipped")
+    shot(d, "jobs")
+    Select(d.find_element(By.ID, "jobs-filter")).select_by_value("generate_invoices")
+    wait(d, lambda d: all("Generate invoices" in r.text for r in d.find_elements(By.CSS_SELECTOR, ".jobs-table tbody tr")))
+
+
 # ---------- CSP and performance ----------
 
 def test_no_csp_violations_or_script_errors(signed_in, base, api):

@@ -13,11 +13,12 @@ const PAGES = {
   webhooks: () => import('./pages/webhooks.js'),
   tenants: () => import('./pages/tenants.js'),
   access: () => import('./pages/access.js'),
+  jobs: () => import('./pages/jobs.js'),
 };
 const TITLES = {
   billing: 'Billing', subscription: 'Subscription', invoices: 'Invoices',
   notifications: 'Notifications', 'payment-methods': 'Payment methods', webhooks: 'Webhooks',
-  tenants: 'Tenants', access: 'API keys & users',
+  tenants: 'Tenants', access: 'API keys & users', jobs: 'Jobs',
 };
 const ROLE_RANK = { viewer: 1, admin: 2, 'super-admin': 3 };
 
