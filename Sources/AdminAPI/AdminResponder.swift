@@ -128,7 +128,18 @@ public struct AdminResponder: HTTPResponder {
             throw APIError.validation(name.isEmpty ? "(unnamed)" : name, "must be valid UTF-8 (its percent-escapes decode to invalid bytes)")
         }
         let params = Params(query: request.queryItems, body: try Self.decodeBody(request))
-        let tenantId = try resolveTenant(action.scope, params: params, principal: principal)
+        let tenantId: String?
+        do {
+            tenantId = try resolveTenant(action.scope, params: params, principal: principal)
+        } catch let refusal as APIError where refusal.status == .badRequest {
+            // A malformed id or a missing tenant_id is reported with every other invalid field of the input, not alone.
+            do {
+                try action.checkInput(params)
+            } catch let invalid as APIError where invalid.status == .badRequest {
+                throw APIError.invalid(invalid.fields.merging(refusal.fields) { input, _ in input })
+            }
+            throw refusal
+        }
         if let tenantId { logFields.append(("tenant", tenantId)) }
 
         let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken)

@@ -111,3 +111,16 @@ extension StrictParametersTests {
         #expect(try server.call("list_quotas", key: admin, query: ["limit": "0"]).status == 400)
     }
 }
+
+extension StrictParametersTests {
+    /// An object-by-id action whose id is malformed names it together with the input's other bad fields.
+    @Test func malformedId_OnAnObjectAction_IsReportedWithTheOtherFields() throws {
+        let r = try server.call("update_invoice", key: server.superKey, body: ["id": "not-a-uuid", "stauts": "paid", "notes": 5])
+        #expect(r.status == 400)
+        let fields = r.json["error"]?["fields"]?.objectValue ?? [:]
+        #expect(Set(fields.keys) == ["id", "stauts", "notes"], "\(r.text)")
+        let noTenant = try server.call("set_quota", key: server.superKey, body: ["resource_type": "nope", "period": "daily"])
+        #expect(noTenant.json["error"]?["fields"] == ["resource_type": "must be one of message, completion, file_upload, file_storage, vector_query, tool_call, embedding, api_call",
+                                                    "tenant_id": "is required for super-admin calls"], "\(noTenant.text)")
+    }
+}

@@ -97,6 +97,8 @@ public struct Action: Sendable {
     /// What `data` holds on success: a page for every `list_*` (one shape for lists), else an object.
     public private(set) var response: ResponseShape = .object
     public let handler: @Sendable (ActionRequest) throws -> ActionResult
+    /// Reads the parameters as the handler would, only to throw its 400 (every invalid field at once).
+    let checkInput: @Sendable (Params) throws -> Void
 
     /// An action with a typed input: the parameters are read and checked (unknown names, every invalid field)
     /// before `handler` runs.
@@ -112,6 +114,7 @@ public struct Action: Sendable {
         self.response = name.hasPrefix("list_") ? .page : .object
         let allowed: Set<String> = scope.namesTenant ? ["tenant_id"] : []
         self.handler = { request in try handler(request, try Input(request.params, extraAllowed: allowed)) }
+        self.checkInput = { params in _ = try Input(params, extraAllowed: allowed) }
     }
 
     /// The same action answering documents of these media types instead of the JSON envelope.
