@@ -61,6 +61,12 @@ import Testing
         process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary.path] + arguments
     }
 
+    /// The port of the "listening on http://127.0.0.1:PORT/" line the server prints.
+    static func listeningPort(_ stdout: String) -> Int? {
+        guard let range = stdout.range(of: #"listening on http://127\.0\.0\.1:\d+/"#, options: .regularExpression) else { return nil }
+        return Int(stdout[range].dropFirst("listening on http://127.0.0.1:".count).dropLast())
+    }
+
     /// The permission bits of `path` (nil when it does not exist).
     func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
@@ -166,8 +172,9 @@ import Testing
     @Test func serve_CreatesOwnerOnlyWALAndSHM_UnderUmask022() throws {
         let process = Process()
         Self.configure(process, ["serve"], umask: "022")
-        let port = 20000 + Int.random(in: 0..<20000)
-        process.environment = environment(["PORT": String(port)])
+        // Port 0: the kernel picks a free port and the server prints it (a random fixed port could be an
+        // ephemeral port some other connection of the suite holds, and the server would not start).
+        process.environment = environment(["PORT": "0"])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -183,6 +190,7 @@ import Testing
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
+        let port = try #require(Self.listeningPort(text), "the server did not start: \(text)")
         #expect(try TestClient(port: port).request("GET", "/health").status == 200)
         let db = directory.appendingPathComponent("db.sqlite").path
         for path in [db, db + "-wal", db + "-shm"] {
@@ -194,8 +202,9 @@ import Testing
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["serve"]
-        let port = 20000 + Int.random(in: 0..<20000)
-        process.environment = environment(["PORT": String(port)])
+        // Port 0: the kernel picks a free port and the server prints it (a random fixed port could be an
+        // ephemeral port some other connection of the suite holds, and the server would not start).
+        process.environment = environment(["PORT": "0"])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -209,7 +218,7 @@ import Testing
         }
         #expect(text.contains("Bootstrap super-admin API key"))
         let key = text.components(separatedBy: "store it now): ").last?.components(separatedBy: "\n").first ?? ""
-        let client = TestClient(port: port)
+        let client = TestClient(port: try #require(Self.listeningPort(text), "the server did not start: \(text)"))
         #expect(try client.request("GET", "/health").status == 200)
         let me = try client.request("GET", "/admin-api?action=current_user", headers: [("Authorization", "Bearer \(key)")])
         #expect(me.status == 200)
