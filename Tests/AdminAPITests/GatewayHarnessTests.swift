@@ -226,7 +226,7 @@ final class WebhookRelay: Sendable {
 
 /// Polls `condition` every 10 ms for up to `seconds`.
 @discardableResult
-func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
