@@ -111,9 +111,9 @@ public struct AdminResponder: HTTPResponder {
             sessionToken = auth.sessionToken
             logFields.append(("principal", auth.principal.id))
             // `logout` always works: a suspended user must be able to end the session they hold.
-            if !auth.principal.isSuperAdmin, name != "logout", let refusal = auth.tenantStatus?.refusal { throw refusal }
+            if !auth.principal.isOperator, name != "logout", let refusal = auth.tenantStatus?.refusal { throw refusal }
             guard action.permission.allows(auth.principal.role) else {
-                throw APIError(.forbidden, code: "forbidden", message: "\(name) needs the \(Self.roleNeeded(action.permission)) role")
+                throw APIError(.forbidden, code: "forbidden", message: "\(name) needs the role \(action.permission.rolesText)")
             }
             if auth.sessionToken != nil, action.isMutation, !Self.passesCSRFCheck(request) {
                 throw APIError(.forbidden, code: "forbidden",
@@ -142,7 +142,7 @@ public struct AdminResponder: HTTPResponder {
         }
         if let tenantId { logFields.append(("tenant", tenantId)) }
 
-        let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken)
+        let actionRequest = ActionRequest(params: params, principal: principal, tenantId: tenantId, http: request, sessionToken: sessionToken, table: table)
         return render(try action.handler(actionRequest), request)
     }
 
@@ -220,13 +220,13 @@ public struct AdminResponder: HTTPResponder {
     func resolveTenant(_ scope: TenantScope, params: Params, principal: Principal?) throws -> String? {
         guard scope.namesTenant, let principal else { return nil }
         let named = try params.id("tenant_id")
-        if principal.isSuperAdmin {
+        if principal.isOperator {
             guard let named else {
                 switch scope {
-                case .tenant: throw APIError.validation("tenant_id", "is required for super-admin calls")
+                case .tenant: throw APIError.validation("tenant_id", "is required for \(principal.role.rawValue) calls")
                 case .owner(let kind, let fields):
                     guard let field = fields.first(where: params.has), let id = try params.id(field) else {
-                        throw APIError.validation("tenant_id", "is required for super-admin calls that name no \(fields.joined(separator: " or "))")
+                        throw APIError.validation("tenant_id", "is required for \(principal.role.rawValue) calls that name no \(fields.joined(separator: " or "))")
                     }
                     guard let owner = try services.tenants.owner(of: kind, id: id) else { throw BillingError.notFound(kind.notFound) }
                     return owner
@@ -279,13 +279,5 @@ public struct AdminResponder: HTTPResponder {
             }
         }
         return nil
-    }
-
-    static func roleNeeded(_ p: Permission) -> String {
-        switch p {
-        case .superAdmin: "super-admin"
-        case .write: "admin"
-        default: "viewer"
-        }
     }
 }

@@ -99,7 +99,7 @@ struct CopyDatabaseCLITests {
         let got = try copy.call("get_invoice", key: fixture.adminKey, query: ["id": fixture.invoiceId])
         #expect(got.status == 200, "\(got.text)")
         #expect(got.data["invoice_number"]?.stringValue == fixture.lastInvoiceNumber && got.data["amount_cents"]?.intValue == 4990)
-        let next = try copy.call("create_invoice", key: fixture.adminKey, body: ["due_date": "2031-01-31", "amount_cents": 100])
+        let next = try copy.asOperator("create_invoice", tenantOf: fixture.adminKey, body: ["due_date": "2031-01-31", "amount_cents": 100])
         #expect(next.status == 201, "\(next.text)")
         let number = try #require(next.data["invoice_number"]?.stringValue)
         let last = try #require(Int(fixture.lastInvoiceNumber.suffix(6)))

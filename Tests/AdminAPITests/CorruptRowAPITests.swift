@@ -12,7 +12,7 @@ struct CorruptRowAPITests {
         let server = try TestServer(logger: SuiteLog.logger(level: .error) { line in lines.withLock { $0.append(line) } })
         let tenant = try server.makeTenant("Corrupt Co")
         let key = try server.makeKey(role: "admin", tenant: tenant)
-        let created = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "amount_cents": 4990])
+        let created = try server.asOperator("create_invoice", tenantOf: key, body: ["due_date": "2026-12-31", "amount_cents": 4990])
         #expect(created.status == 201, "\(created.text)")
         let id = try #require(created.data["id"]?.stringValue)
 

@@ -88,7 +88,7 @@ struct GatewayActionsTests {
             ("refund_invoice", ["id": .string(invoice)]),
         ]
         for (action, body) in calls {
-            let r = try h.call(action, key: t.admin, body: body)
+            let r = action == "refund_invoice" ? try h.asOperator(action, tenantOf: t.admin, body: body) : try h.call(action, key: t.admin, body: body)
             #expect(r.status == 503 && r.errorCode == "gateway_disabled", "\(action): \(r.text)")
         }
         #expect(try h.call("get_invoice_pix_qrcode", key: t.admin, query: ["id": invoice]).errorCode == "gateway_disabled")
@@ -108,7 +108,8 @@ struct GatewayActionsTests {
         let calls: [(String, JSON)] = [("charge_invoice", ["id": .string(invoice), "billing_type": "PIX"]), ("refund_invoice", ["id": .string(invoice)]),
                                        ("pay_invoice_with_card", ["id": .string(invoice), "card": cardBody, "holder": holderBody])]
         for (action, body) in calls {
-            let r = try h.call(action, key: b.admin, body: body)
+            // Refunds are an operator's; one acting on tenant B does not reach A's invoice either.
+            let r = action == "refund_invoice" ? try h.asOperator(action, tenantOf: b.admin, body: body) : try h.call(action, key: b.admin, body: body)
             #expect(r.status == 404, "\(action): \(r.text)")
         }
         #expect(try h.call("get_invoice_pix_qrcode", key: b.admin, query: ["id": invoice]).status == 404)
@@ -176,15 +177,15 @@ struct GatewayActionsTests {
         let h = try GatewayHarness()
         let t = try h.makeTenant()
         let invoice = try h.makeInvoice(t.admin, cents: 10_000)
-        #expect(try h.call("refund_invoice", key: t.admin, body: ["id": .string(invoice)]).status == 409)  // not paid
+        #expect(try h.asOperator("refund_invoice", tenantOf: t.admin, body: ["id": .string(invoice)]).status == 409)  // not paid
         _ = try h.call("pay_invoice_with_card", key: t.admin, body: ["id": .string(invoice), "card": cardBody, "holder": holderBody])
-        #expect(try h.call("refund_invoice", key: t.admin, body: ["id": .string(invoice), "amount_cents": 10_001]).status == 400)
-        let part = try h.call("refund_invoice", key: t.admin, body: ["id": .string(invoice), "amount_cents": 2_501])
+        #expect(try h.asOperator("refund_invoice", tenantOf: t.admin, body: ["id": .string(invoice), "amount_cents": 10_001]).status == 400)
+        let part = try h.asOperator("refund_invoice", tenantOf: t.admin, body: ["id": .string(invoice), "amount_cents": 2_501])
         #expect(part.status == 200 && part.data["invoice"]?["status"] == "paid" && part.data["total_refunded_cents"] == 2_501, "\(part.text)")
-        let rest = try h.call("refund_invoice", key: t.admin, body: ["id": .string(invoice)])
+        let rest = try h.asOperator("refund_invoice", tenantOf: t.admin, body: ["id": .string(invoice)])
         #expect(rest.status == 200 && rest.data["refunded_cents"] == 7_499 && rest.data["invoice"]?["status"] == "refunded", "\(rest.text)")
         #expect(rest.data["charge"]?["status"] == "REFUNDED")
-        #expect(try h.call("refund_invoice", key: t.admin, body: ["id": .string(invoice)]).status == 409)
+        #expect(try h.asOperator("refund_invoice", tenantOf: t.admin, body: ["id": .string(invoice)]).status == 409)
         // The PAYMENT_REFUNDED webhook that follows finds the invoice already refunded.
         #expect(try eventually { (try h.events(["event_type": "PAYMENT_REFUNDED"])["items"]?.arrayValue?.first?["status"]) == "ignored" })
     }
@@ -209,7 +210,7 @@ struct GatewayActionsTests {
                            body: ["id": .string(first), "card": cardBody, "holder": holderBody, "save_payment_method": true]).status == 200)
         // An invoice that fell overdue without any charge.
         let due = RFC3339.formatDate(Date().addingTimeInterval(-3 * 86400))
-        let overdue = try h.call("create_invoice", key: t.admin, body: ["amount_cents": 7_700, "due_date": .string(due)]).data["id"]!.stringValue!
+        let overdue = try h.asOperator("create_invoice", tenantOf: t.admin, body: ["amount_cents": 7_700, "due_date": .string(due)]).data["id"]!.stringValue!
         #expect(try h.call("run_job", key: h.superKey, body: ["job": "mark_overdue"]).data["outcome"] == "ok")
         #expect(try h.invoice(t.admin, overdue)["status"] == "overdue")
         let run = try h.call("run_job", key: h.superKey, body: ["job": "retry_payments"])

@@ -21,11 +21,12 @@ enum GatewaySecrets {
 /// The real server (ephemeral port, fresh SQLite file, every log line captured) wired to an in-process
 /// fake Asaas whose webhooks reach the server through a relay (the server's port is only known once it
 /// runs, and changes on a restart).
-final class GatewayHarness: @unchecked Sendable {
+final class GatewayHarness: @unchecked Sendable, OperatorAccess {
     let fake: AsaasFakeServer
     let relay: WebhookRelay
     let directory: URL
     let superKey = "bsk_test_super_admin_key_0123456789abcdef"
+    let operatorCache = LockedValue<[String: String]>([:])
     let serverLog = LockedValue<[String]>([])
     let fakeLog = LockedValue<[String]>([])
     /// The PostgreSQL database when the suites run on PostgreSQL (kept across restarts, dropped with the harness).
@@ -145,7 +146,7 @@ final class GatewayHarness: @unchecked Sendable {
     /// A pending invoice of `cents`, due in a week.
     func makeInvoice(_ key: String, cents: Int64 = 4_990) throws -> String {
         let due = RFC3339.formatDate(Date().addingTimeInterval(7 * 86400))
-        let r = try call("create_invoice", key: key, body: ["amount_cents": .int(cents), "due_date": .string(due)])
+        let r = try asOperator("create_invoice", tenantOf: key, body: ["amount_cents": .int(cents), "due_date": .string(due)])
         guard r.status == 201, let id = r.data["id"]?.stringValue else { throw TestClientError.io("create_invoice \(r.status) \(r.text)") }
         return id
     }

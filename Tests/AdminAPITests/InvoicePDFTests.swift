@@ -14,7 +14,7 @@ struct InvoicePDFTests {
     }
 
     func createInvoice(key: String, _ body: JSON) throws -> (id: String, number: String) {
-        let r = try server.call("create_invoice", key: key, body: body)
+        let r = try server.asOperator("create_invoice", tenantOf: key, body: body)
         try #require(r.status == 201, "\(r.text)")
         return (try #require(r.data["id"]?.stringValue), try #require(r.data["invoice_number"]?.stringValue))
     }
@@ -89,7 +89,7 @@ struct InvoicePDFTests {
         let t = try limited.makeTenant("Limited PDF")
         let key = try limited.makeKey(role: "admin", tenant: t)
         let other = try limited.makeKey(role: "viewer", tenant: t)
-        let created = try limited.call("create_invoice", key: key, body: ["amount_cents": 990, "due_date": "2026-12-31"])
+        let created = try limited.asOperator("create_invoice", tenantOf: key, body: ["amount_cents": 990, "due_date": "2026-12-31"])
         let id = try #require(created.data["id"]?.stringValue)
         let statuses = try (0..<4).map { _ in try limited.call("render_invoice", key: key, query: ["id": id, "format": "pdf"]).status }
         #expect(statuses == [200, 200, 200, 429], "\(statuses)")

@@ -15,7 +15,7 @@ struct InvoicesTests {
 
     @Test func create_LineItems_SumAndHalfEven() throws {
         let (_, key) = try tenantAdmin()
-        let r = try server.call("create_invoice", key: key, body: [
+        let r = try server.asOperator("create_invoice", tenantOf: key, body: [
             "due_date": "2026-12-31", "currency": "brl",
             "line_items": [["description": "Seats", "quantity": 3, "unit_amount_cents": 1000],
                            ["description": "Tokens", "quantity": 1, "unit_price_micros": 25_000],     // 2.5 cents → 2
@@ -26,10 +26,10 @@ struct InvoicesTests {
         #expect(r.data["line_items"]?.arrayValue?.compactMap { $0["amount_cents"]?.intValue } == [3000, 2, 2, -500])
         #expect(r.data["amount_cents"] == 2504 && r.data["currency"] == "BRL")
         #expect(r.data["status"] == "pending")
-        let mismatch = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "amount_cents": 1,
+        let mismatch = try server.asOperator("create_invoice", tenantOf: key, body: ["due_date": "2026-12-31", "amount_cents": 1,
                                                                           "line_items": [["description": "x", "amount_cents": 2]]])
         #expect(mismatch.status == 400 && mismatch.json["error"]?["fields"]?["amount_cents"] != nil)
-        let wrongLine = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31",
+        let wrongLine = try server.asOperator("create_invoice", tenantOf: key, body: ["due_date": "2026-12-31",
                                                                            "line_items": [["description": "x", "quantity": 2, "unit_amount_cents": 5, "amount_cents": 11]]])
         #expect(wrongLine.status == 400 && wrongLine.json["error"]?["fields"]?["line_items[0].amount_cents"] != nil)
     }
@@ -51,7 +51,7 @@ struct InvoicesTests {
             (["due_date": "2026-12-31", "line_items": "nope"], "line_items"),
         ]
         for (body, field) in cases {
-            let r = try server.call("create_invoice", key: key, body: body)
+            let r = try server.asOperator("create_invoice", tenantOf: key, body: body)
             #expect(r.status == 400, "\(body) → \(r.status) \(r.text)")
             #expect(r.json["error"]?["fields"]?[field] != nil, "\(r.text)")
         }
@@ -64,7 +64,7 @@ struct InvoicesTests {
         let (_, key) = try tenantAdmin()
         let numbers = LockedValue<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 32) { _ in
-            let r = try? server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31"])
+            let r = try? server.asOperator("create_invoice", tenantOf: key, body: ["amount_cents": 100, "due_date": "2026-12-31"])
             if let n = r?.data["invoice_number"]?.stringValue { numbers.withLock { $0.append(n) } }
         }
         let year = RFC3339.format(Date()).prefix(4)
@@ -75,30 +75,32 @@ struct InvoicesTests {
     /// PHP defects: any transition allowed; paid → pending kept paid_at.
     @Test func statusMachine_OverTheAPI() throws {
         let (_, key) = try tenantAdmin()
-        let id = try server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31", "status": "draft"]).data["id"]!
-        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "paid"]).status == 409)
-        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "pending"]).status == 200)
-        let paid = try server.call("update_invoice", key: key, body: ["id": id, "status": "paid", "payment_method": "pix"])
+        let id = try server.asOperator("create_invoice", tenantOf: key, body: ["amount_cents": 100, "due_date": "2026-12-31", "status": "draft"]).data["id"]!
+        #expect(try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "paid"]).status == 409)
+        #expect(try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "pending"]).status == 200)
+        let paid = try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "paid", "payment_method": "pix"])
         #expect(paid.status == 200 && paid.data["paid_at"] != .null && paid.data["payment_method"] == "pix")
-        let back = try server.call("update_invoice", key: key, body: ["id": id, "status": "pending"])
+        let back = try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "pending"])
         #expect(back.status == 409 && back.errorCode == "conflict")
-        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "refunded"]).data["status"] == "refunded")
-        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "paid"]).status == 409)
-        #expect(try server.call("update_invoice", key: key, body: ["id": id, "status": "nope"]).status == 400)
+        #expect(try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "refunded"]).data["status"] == "refunded")
+        #expect(try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "paid"]).status == 409)
+        #expect(try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "status": "nope"]).status == 400)
     }
 
     /// PHP defect: another tenant's subscription_id was accepted on an invoice.
     @Test func crossTenant_Ids_Are404_AndBUnchanged() throws {
         let (_, keyA) = try tenantAdmin("A")
         let (tb, keyB) = try tenantAdmin("B")
-        let subB = try server.call("create_subscription", key: keyB, body: ["plan_type": "starter", "billing_cycle": "monthly"]).data["id"]!
-        let invB = try server.call("create_invoice", key: keyB, body: ["amount_cents": 700, "due_date": "2026-12-31", "notes": "b-secret-note"]).data["id"]!
+        let subB = try server.asOperator("create_subscription", tenantOf: keyB, body: ["plan_type": "starter", "billing_cycle": "monthly"]).data["id"]!
+        let invB = try server.asOperator("create_invoice", tenantOf: keyB, body: ["amount_cents": 700, "due_date": "2026-12-31", "notes": "b-secret-note"]).data["id"]!
         let before = try server.call("list_invoices", key: server.superKey, query: ["tenant_id": tb]).text
-        let r = try server.call("create_invoice", key: keyA, body: ["amount_cents": 1, "due_date": "2026-12-31", "subscription_id": subB])
+        let r = try server.asOperator("create_invoice", tenantOf: keyA, body: ["amount_cents": 1, "due_date": "2026-12-31", "subscription_id": subB])
         #expect(r.status == 404)
         for (action, body, query) in [("get_invoice", nil, ["id": invB.stringValue!]), ("render_invoice", nil, ["id": invB.stringValue!]),
                                       ("update_invoice", ["id": invB, "status": "cancelled"] as JSON?, [:])] as [(String, JSON?, [String: String])] {
-            let resp = try server.call(action, key: keyA, query: query, body: body)
+            // update_invoice is an operator's: one acting on tenant A does not reach B's invoice either.
+            let resp = action == "update_invoice" ? try server.asOperator(action, tenantOf: keyA, query: query, body: body)
+                                                  : try server.call(action, key: keyA, query: query, body: body)
             #expect(resp.status == 404, "\(action) \(resp.status)")
             #expect(!resp.text.contains("b-secret-note"))
         }
@@ -109,7 +111,7 @@ struct InvoicesTests {
     @Test func render_EscapesHTML_AndOffersPDF() throws {
         let (t, key) = try tenantAdmin()
         _ = try server.call("update_tenant", key: server.superKey, body: ["id": .string(t), "name": "<b>Evil & Co</b>"])
-        let id = try server.call("create_invoice", key: key, body: [
+        let id = try server.asOperator("create_invoice", tenantOf: key, body: [
             "due_date": "2026-12-31", "notes": "<script>alert(1)</script>",
             "line_items": [["description": "<img src=x onerror=alert(1)>", "amount_cents": 1234]],
         ]).data["id"]!.stringValue!
@@ -130,9 +132,9 @@ struct InvoicesTests {
     @Test func create_RefusesMoreThan500LineItems_NamingTheField() throws {
         let (_, key) = try tenantAdmin()
         func lines(_ n: Int) -> JSON { .array((0..<n).map { _ in ["description": "x", "amount_cents": 1] }) }
-        let ok = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "line_items": lines(500)])
+        let ok = try server.asOperator("create_invoice", tenantOf: key, body: ["due_date": "2026-12-31", "line_items": lines(500)])
         #expect(ok.status == 201 && ok.data["amount_cents"] == 500, "\(ok.status) \(ok.text.prefix(300))")
-        let tooMany = try server.call("create_invoice", key: key, body: ["due_date": "2026-12-31", "line_items": lines(501)])
+        let tooMany = try server.asOperator("create_invoice", tenantOf: key, body: ["due_date": "2026-12-31", "line_items": lines(501)])
         #expect(tooMany.status == 400 && tooMany.json["error"]?["fields"]?["line_items"] != nil, "\(tooMany.status) \(tooMany.text.prefix(300))")
         #expect(try server.call("list_invoices", key: key).data["total"] == 1)
     }
@@ -140,19 +142,19 @@ struct InvoicesTests {
     /// Issue 18: `external_invoice_url` is shown as a link, and `javascript:` or `data:` URLs were stored as given.
     @Test func update_AcceptsOnlyHTTPExternalInvoiceURLs() throws {
         let (_, key) = try tenantAdmin()
-        let id = try server.call("create_invoice", key: key, body: ["amount_cents": 100, "due_date": "2026-12-31"]).data["id"]!
+        let id = try server.asOperator("create_invoice", tenantOf: key, body: ["amount_cents": 100, "due_date": "2026-12-31"]).data["id"]!
         for bad in ["javascript:alert(document.cookie)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>",
                     "vbscript:msgbox(1)", "file:///etc/passwd", "//evil.example/pay", "/relative/path", "https://", "https:///x",
                     "ftp://pay.example.com/i/1", "https://user:pw@pay.example.com/", "https://pay.example.com/\u{85}x", "http://a b/"] {
-            let r = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .string(bad)])
+            let r = try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "external_invoice_url": .string(bad)])
             #expect(r.status == 400 && r.json["error"]?["fields"]?["external_invoice_url"] != nil, "\(bad) → \(r.status) \(r.text)")
         }
         #expect(try server.call("get_invoice", key: key, query: ["id": id.stringValue!]).data["external_invoice_url"] == .null)
         for good in ["https://pay.example.com/i/1?t=abc", "HTTP://pay.example.com:8080/x"] {
-            let r = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .string(good)])
+            let r = try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "external_invoice_url": .string(good)])
             #expect(r.status == 200 && r.data["external_invoice_url"]?.stringValue == good, "\(good) → \(r.text)")
         }
-        let cleared = try server.call("update_invoice", key: key, body: ["id": id, "external_invoice_url": .null])
+        let cleared = try server.asOperator("update_invoice", tenantOf: key, body: ["id": id, "external_invoice_url": .null])
         #expect(cleared.status == 200 && cleared.data["external_invoice_url"] == .null)
     }
 
@@ -170,7 +172,7 @@ struct InvoicesTests {
             "\u{08E2}<script\u{0605}>alert(1)\u{0603}</script\u{0601}>",
         ]
         _ = try server.call("update_tenant", key: server.superKey, body: ["id": .string(t), "name": .string(payloads[0])])
-        let created = try server.call("create_invoice", key: key, body: [
+        let created = try server.asOperator("create_invoice", tenantOf: key, body: [
             "due_date": "2026-12-31", "notes": .string(payloads[1]),
             "line_items": .array(payloads.map { ["description": .string($0), "amount_cents": 100] }),
         ])

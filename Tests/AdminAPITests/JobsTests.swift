@@ -12,7 +12,7 @@ struct JobsTests {
     @Test func runJob_GeneratesInvoices_Once_WithAllowedNotifications() throws {
         let t = try server.makeTenant("Jobs")
         let admin = try server.makeKey(role: "admin", tenant: t)
-        _ = try server.call("create_subscription", key: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
+        _ = try server.asOperator("create_subscription", tenantOf: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
         #expect(try server.call("run_job", key: admin, body: ["job": "generate_invoices"]).status == 403)
         #expect(try server.call("run_job", key: server.superKey, body: ["job": "make_coffee"]).status == 400)
         #expect(try server.call("run_job", key: server.superKey, body: ["job": "generate_invoices", "now": "soon"]).status == 400)

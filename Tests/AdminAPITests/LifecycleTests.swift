@@ -51,7 +51,7 @@ import Testing
         #expect(set.status == 200 && set.data["status"] == "inactive", "\(set.text)")
         let usage = try server.call("log_usage", key: admin, body: ["resource_type": "message", "quantity": 1])
         #expect(usage.status == 403 && usage.errorCode == "tenant_inactive", "\(usage.text)")
-        let invoice = try server.call("create_invoice", key: admin, body: ["amount_cents": 100, "due_date": "2030-01-01"])
+        let invoice = try server.call("get_invoice", key: admin, query: ["id": UUIDv7.make()])
         #expect(invoice.status == 403 && invoice.errorCode == "tenant_inactive", "\(invoice.text)")
         // Even a super-admin cannot record usage for it.
         let forced = try server.call("log_usage", key: server.superKey, body: ["tenant_id": .string(tenant), "resource_type": "message", "quantity": 1])

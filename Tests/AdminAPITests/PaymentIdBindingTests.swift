@@ -34,12 +34,12 @@ struct PaymentIdBindingTests {
 
     @Test func tenantAdmin_CannotSetExternalPaymentId() throws {
         let s = try scene()
-        let r = try s.h.call("update_invoice", key: s.a.admin, body: ["id": .string(s.invoiceA), "external_payment_id": .string(s.paymentB)])
+        let r = try s.h.asOperator("update_invoice", tenantOf: s.a.admin, body: ["id": .string(s.invoiceA), "external_payment_id": .string(s.paymentB)])
         #expect(r.status == 403 && r.errorCode == "forbidden", "\(r.text)")
         #expect(r.json["error"]?["message"]?.stringValue?.contains("external_payment_id") == true)
         #expect(try s.h.invoice(s.a.admin, s.invoiceA)["external_payment_id"] == .null)
         // Clearing it is a change too.
-        let cleared = try s.h.call("update_invoice", key: s.b.admin, body: ["id": .string(s.invoiceB), "external_payment_id": .null])
+        let cleared = try s.h.asOperator("update_invoice", tenantOf: s.b.admin, body: ["id": .string(s.invoiceB), "external_payment_id": .null])
         #expect(cleared.status == 403, "\(cleared.text)")
     }
 
@@ -69,7 +69,7 @@ struct PaymentIdBindingTests {
         db.close()
         #expect(try s.h.control(s.paymentB, "receive") == 200)  // B's charge is really paid, so a refund would go through
         let refunds = { s.h.fake.requests.filter { $0.path.contains("/refund") }.count }
-        let refund = try s.h.call("refund_invoice", key: s.a.admin, body: ["id": .string(s.invoiceA)])
+        let refund = try s.h.asOperator("refund_invoice", tenantOf: s.a.admin, body: ["id": .string(s.invoiceA)])
         #expect(refund.status == 409, "\(refund.text)")
         #expect(refunds() == 0)
         let pix = try s.h.call("get_invoice_pix_qrcode", key: s.a.admin, query: ["id": s.invoiceA])

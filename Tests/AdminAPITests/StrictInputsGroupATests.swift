@@ -128,7 +128,7 @@ import Testing
         ])
         #expect(r.status == 400 && r.errorCode == "validation_failed")
         #expect(r.json["error"]?["fields"] == [
-            "email": "must be a string, got an integer", "password": "is required", "role": "must be one of viewer, admin, super-admin",
+            "email": "must be a string, got an integer", "password": "is required", "role": "must be one of service, viewer, admin, billing, super-admin",
             "name": .string("must be at most \(User.maxNameLength) characters"), "nick": "unknown parameter",
         ])
         #expect(try snapshotter.take().changedTables(since: before).isEmpty)

@@ -23,7 +23,7 @@ import Testing
     static let dueDate = RFC3339.formatDate(Date().addingTimeInterval(7 * 86400))
 
     func makeInvoice(_ cents: Int64 = 1_000) throws -> String {
-        let r = try server.call("create_invoice", key: admin, body: ["amount_cents": .int(cents), "due_date": .string(Self.dueDate)])
+        let r = try server.asOperator("create_invoice", tenantOf: admin, body: ["amount_cents": .int(cents), "due_date": .string(Self.dueDate)])
         guard r.status == 201, let id = r.data["id"]?.stringValue else { throw TestClientError.io("create_invoice \(r.status) \(r.text)") }
         return id
     }
@@ -36,7 +36,7 @@ import Testing
 
     @Test func updateInvoice_WithMisspelledStatus_Is400NamingIt_AndTheInvoiceIsUnchanged() throws {
         let id = try makeInvoice()
-        let r = try server.call("update_invoice", key: admin, body: ["id": .string(id), "stauts": "cancelled"])
+        let r = try server.asOperator("update_invoice", tenantOf: admin, body: ["id": .string(id), "stauts": "cancelled"])
         #expect(r.status == 400)
         #expect(r.errorCode == "unknown_parameter")
         #expect(r.json["error"]?["fields"] == ["stauts": "unknown parameter"])
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func createInvoice_WithMisspelledLineItemField_NamesItWithItsIndex_AndIssuesNothing() throws {
-        let r = try server.call("create_invoice", key: admin, body: [
+        let r = try server.asOperator("create_invoice", tenantOf: admin, body: [
             "due_date": .string(Self.dueDate),
             "line_items": [["description": "Setup", "amount_cents": 500], ["description": "Hours", "quantiy": 2, "unit_amount_cents": 100]],
         ])
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func createInvoice_ReportsEveryInvalidField_InOne400() throws {
-        let r = try server.call("create_invoice", key: admin, body: [
+        let r = try server.asOperator("create_invoice", tenantOf: admin, body: [
             "due_date": "next friday", "currency": "REAL", "status": "sent", "notes": 7,
             "line_items": [["description": "Hours", "quantity": -1, "unit_amount_cents": 100]], "colour": "blue",
         ])
@@ -96,13 +96,13 @@ import Testing
     // MARK: - Renamed fields
 
     @Test func createSubscription_TakesPlan_AndStillAcceptsPlanType() throws {
-        let r = try server.call("create_subscription", key: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
+        let r = try server.asOperator("create_subscription", tenantOf: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
         #expect(r.status == 201, "\(r.text)")
         #expect(r.data["plan_type"] == "starter")
-        let old = try server.call("update_subscription", key: admin, body: ["plan_type": "professional"])
+        let old = try server.asOperator("update_subscription", tenantOf: admin, body: ["plan_type": "professional"])
         #expect(old.status == 200, "\(old.text)")
         #expect(old.data["plan_type"] == "professional")
-        let both = try server.call("create_subscription", key: admin, body: ["billing_cycle": "monthly"])
+        let both = try server.asOperator("create_subscription", tenantOf: admin, body: ["billing_cycle": "monthly"])
         #expect(both.json["error"]?["fields"] == ["plan": "is required"])
     }
 
@@ -207,9 +207,9 @@ import Testing
         for i in 0..<3 { _ = try server.call("add_payment_method", key: admin, body: ["type": "boleto", "label": .string("Boleto \(i)")]) }
         try expectPages("list_payment_methods", key: admin, total: 3)
 
-        _ = try server.call("create_subscription", key: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
-        _ = try server.call("cancel_subscription", key: admin, body: ["immediately": true])
-        _ = try server.call("create_subscription", key: admin, body: ["plan": "free", "billing_cycle": "monthly"])
+        _ = try server.asOperator("create_subscription", tenantOf: admin, body: ["plan": "starter", "billing_cycle": "monthly"])
+        _ = try server.asOperator("cancel_subscription", tenantOf: admin, body: ["immediately": true])
+        _ = try server.asOperator("create_subscription", tenantOf: admin, body: ["plan": "free", "billing_cycle": "monthly"])
         try expectPages("list_subscriptions", key: admin, total: 2)
 
         var endpoints: [String] = []

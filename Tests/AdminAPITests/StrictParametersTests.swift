@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func setQuota_WithLimitInsteadOfLimitValue_IsRefused() throws {
-        let r = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit": 20000])
+        let r = try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit": 20000])
         #expect(r.status == 400)
         #expect(r.json["error"]?["fields"]?["limit"] == "unknown parameter")
         #expect(try server.call("list_quotas", key: admin).data["total"] == 0)
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func missingRequiredFields_AreAllNamed() throws {
-        let r = try server.call("set_quota", key: admin, body: ["limit_value": 5])
+        let r = try server.asOperator("set_quota", tenantOf: admin, body: ["limit_value": 5])
         #expect(r.status == 400)
         #expect(r.json["error"]?["fields"] == ["resource_type": "is required", "period": "is required"])
     }
@@ -101,7 +101,7 @@ import Testing
 extension StrictParametersTests {
     @Test func listQuotas_IsAPage_HonouringLimitAndOffset() throws {
         for period in ["hourly", "daily", "monthly"] {
-            #expect(try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": .string(period), "limit_value": 10]).status == 201)
+            #expect(try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": .string(period), "limit_value": 10]).status == 201)
         }
         let first = try server.call("list_quotas", key: admin, query: ["limit": "2"])
         #expect(first.data["total"] == 3 && first.data["limit"] == 2 && first.data["offset"] == 0)

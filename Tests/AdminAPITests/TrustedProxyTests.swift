@@ -22,7 +22,8 @@ import Testing
 
         let tenant = try server.makeTenant("Proxy Co")
         let admin = try server.makeKey(role: "admin", tenant: tenant)
-        let created = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 10],
+        let created = try server.call("set_quota", key: try server.billingKey(),
+                                      body: ["tenant_id": .string(tenant), "resource_type": "message", "period": "daily", "limit_value": 10],
                                       headers: [("X-Forwarded-For", "198.51.100.23")])
         #expect(created.status == 201)
         let events = try server.call("list_audit_events", key: admin).data["items"]?.arrayValue ?? []

@@ -24,7 +24,7 @@ import Testing
         let stats = try server.call("get_usage_stats", key: admin)
         #expect(stats.data["totals"]?["total_events"] == 3)
         #expect(stats.data["by_resource_type"]?.arrayValue?.first?["resource_type"] == "message")
-        #expect(try server.call("set_quota", key: admin, body: ["resource_type": "completion", "period": "daily", "limit_value": 10]).status == 201)
+        #expect(try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "completion", "period": "daily", "limit_value": 10]).status == 201)
         for _ in 0..<2 { try server.call("log_usage", key: admin, body: ["resource_type": "completion"]) }
         let check = try server.call("check_quota", key: admin, query: ["resource_type": "completion", "period": "daily"])
         #expect(check.data["allowed"] == true)
@@ -74,17 +74,17 @@ import Testing
 
     @Test func quota_RejectsBadLimits_AndKeepsOmittedFieldsOnUpdate() throws {
         for (value, _) in [(JSON.int(-5), 0), (.string("abc"), 0), (.double(2.5), 0), (.int(0), 0)] {
-            let r = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": value])
+            let r = try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": value])
             #expect(r.status == 400)
             #expect(r.json["error"]?["fields"]?["limit_value"] != nil)
         }
-        #expect(try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "weekly", "limit_value": 5]).json["error"]?["fields"]?["period"] != nil)
-        #expect(try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 5, "notification_threshold": 101]).status == 400)
+        #expect(try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "weekly", "limit_value": 5]).json["error"]?["fields"]?["period"] != nil)
+        #expect(try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 5, "notification_threshold": 101]).status == 400)
         #expect(try count("SELECT count(*) FROM quotas") == 0)
 
-        let created = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 5, "is_hard_limit": true, "notification_threshold": 70])
+        let created = try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 5, "is_hard_limit": true, "notification_threshold": 70])
         #expect(created.status == 201)
-        let updated = try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 50])
+        let updated = try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 50])
         #expect(updated.status == 200)
         #expect(updated.data["is_hard_limit"] == true)
         #expect(updated.data["notification_threshold"] == 70)
@@ -93,8 +93,8 @@ import Testing
     }
 
     @Test func totalQuota_Works_InStatusAndEnforcement() throws {
-        try server.call("set_quota", key: admin, body: ["resource_type": "api_call", "period": "total", "limit_value": 3, "is_hard_limit": true])
-        try server.call("set_quota", key: admin, body: ["resource_type": "api_call", "period": "hourly", "limit_value": 100])
+        try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "api_call", "period": "total", "limit_value": 3, "is_hard_limit": true])
+        try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "api_call", "period": "hourly", "limit_value": 100])
         for _ in 0..<3 { #expect(try server.call("log_usage", key: admin, body: ["resource_type": "api_call", "enforce": true]).status == 201) }
         let refused = try server.call("log_usage", key: admin, body: ["resource_type": "api_call", "enforce": true])
         #expect(refused.status == 429)
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func hardLimit_AdmitsExactlyN_Under64ConcurrentClients() throws {
-        try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 100, "is_hard_limit": true])
+        try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 100, "is_hard_limit": true])
         let created = Atomic<Int>(0), refused = Atomic<Int>(0), other = Atomic<Int>(0)
         let next = Atomic<Int>(0)
         let server = self.server, admin = self.admin
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func hardLimit_NeverOvershoots_WithMixedQuantities() throws {
-        try server.call("set_quota", key: admin, body: ["resource_type": "tool_call", "period": "hourly", "limit_value": 100, "is_hard_limit": true])
+        try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "tool_call", "period": "hourly", "limit_value": 100, "is_hard_limit": true])
         let admitted = Atomic<Int>(0)
         let server = self.server, admin = self.admin
         DispatchQueue.concurrentPerform(iterations: 32) { i in
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func softLimit_NeverBlocks_ButNotifiesOncePerPeriod() throws {
-        try server.call("set_quota", key: admin, body: ["resource_type": "embedding", "period": "daily", "limit_value": 10, "notification_threshold": 50])
+        try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "embedding", "period": "daily", "limit_value": 10, "notification_threshold": 50])
         for _ in 0..<15 { #expect(try server.call("log_usage", key: admin, body: ["resource_type": "embedding", "enforce": true]).status == 201) }
         #expect(try count("SELECT count(*) FROM notifications WHERE type = 'quota_warning'") == 1)
         #expect(try count("SELECT count(*) FROM notifications WHERE type = 'quota_exceeded'") == 1)
@@ -233,9 +233,9 @@ import Testing
     @Test func crossTenant_QuotaAndUsageIds_AreInvisible() throws {
         let other = try server.makeTenant("Other Co")
         let otherAdmin = try server.makeKey(role: "admin", tenant: other)
-        let q = try server.call("set_quota", key: otherAdmin, body: ["resource_type": "message", "period": "daily", "limit_value": 5])
+        let q = try server.asOperator("set_quota", tenantOf: otherAdmin, body: ["resource_type": "message", "period": "daily", "limit_value": 5])
         let id = try #require(q.data["id"]?.stringValue)
-        #expect(try server.call("delete_quota", key: admin, body: ["id": .string(id)]).status == 404)
+        #expect(try server.asOperator("delete_quota", tenantOf: admin, body: ["id": .string(id)]).status == 404)
         #expect(try server.call("log_usage", key: admin, body: ["resource_type": "message", "tenant_id": .string(other)]).status == 403)
         #expect(try server.call("get_usage_stats", key: admin, query: ["tenant_id": other]).status == 403)
         #expect(try server.call("list_quotas", key: otherAdmin).data["items"]?.arrayValue?.count == 1)

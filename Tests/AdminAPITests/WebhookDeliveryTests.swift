@@ -209,7 +209,7 @@ import Testing
         #expect(try notify("invoice_created", dedupe: "invoice_created:42").status == 201)
         #expect(try notify("invoice_created", dedupe: "invoice_created:42").status == 409)
         // A quota crossed by many events notifies once.
-        #expect(try server.call("set_quota", key: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 10,
+        #expect(try server.asOperator("set_quota", tenantOf: admin, body: ["resource_type": "message", "period": "daily", "limit_value": 10,
                                                                  "notification_threshold": 50]).status == 201)
         for _ in 0..<8 { _ = try server.call("log_usage", key: admin, body: ["resource_type": "message"]) }
         let notes = try server.call("list_notifications", key: admin).data["items"]?.arrayValue ?? []

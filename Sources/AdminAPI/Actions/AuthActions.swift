@@ -21,7 +21,8 @@ enum AuthActions {
             },
             Action("current_user", [.GET], .authenticated, scope: .none, input: NoInput.self, summary: "Who the credentials belong to") { r, _ in
                 let principal = r.principal!
-                var body: JSONObject = ["principal": Present.principal(principal), "user": .null, "tenant": .null]
+                var body: JSONObject = ["principal": Present.principal(principal), "user": .null, "tenant": .null,
+                                        "allowed_actions": .array(r.table.actionNames(allowedFor: principal.role).map(JSON.string))]
                 if principal.kind == .user, let user = try s.sessions.user(id: principal.id) { body["user"] = Present.user(user) }
                 if let t = principal.tenantId, let tenant = try s.tenants.find(id: t) { body["tenant"] = Present.tenant(tenant) }
                 return .ok(.object(body))

@@ -8,12 +8,12 @@ import Support
 enum GatewayActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("sync_asaas_customer", [.POST], .write, scope: .tenant, input: SyncAsaasCustomerInput.self,
+            Action("sync_asaas_customer", [.POST], .pay, scope: .tenant, input: SyncAsaasCustomerInput.self,
                    summary: "Link the tenant to an Asaas customer (found by externalReference or created)") { r, input in
                 let result = try s.payments.syncCustomer(tenantId: r.tenant, input.customer, context: r.context)
                 return .ok(["tenant_id": .string(result.tenantId), "asaas_customer_id": .string(result.customerId), "created": .bool(result.created)])
             },
-            Action("charge_invoice", [.POST], .write, scope: invoiceOwner, input: ChargeInvoiceInput.self,
+            Action("charge_invoice", [.POST], .pay, scope: invoiceOwner, input: ChargeInvoiceInput.self,
                    summary: "Create the invoice's Asaas charge (billing_type BOLETO|PIX|CREDIT_CARD|UNDEFINED); again → the existing charge") { r, input in
                 let outcome = try s.payments.charge(invoiceId: input.invoiceId, tenantId: r.tenant, billingType: input.billingType, context: r.context)
                 let body: JSON = ["invoice": Present.invoice(outcome.invoice), "charge": Present.charge(outcome.charge),
@@ -28,7 +28,7 @@ enum GatewayActions {
                 body["external_payment_id"] = JSON(invoice.externalPaymentId)
                 return .ok(.object(body))
             },
-            Action("pay_invoice_with_card", [.POST], .write, scope: invoiceOwner, input: PayInvoiceWithCardInput.self,
+            Action("pay_invoice_with_card", [.POST], .pay, scope: invoiceOwner, input: PayInvoiceWithCardInput.self,
                    summary: "Tokenize a card and pay the invoice with it (card data in the JSON body only; never stored)") { r, input in
                 let outcome = try s.payments.payWithCard(invoiceId: input.invoiceId, tenantId: r.tenant, card: input.card, holder: input.holder,
                                                          remoteIP: input.remoteIP ?? r.http.remoteAddress, savePaymentMethod: input.savePaymentMethod,
@@ -36,17 +36,17 @@ enum GatewayActions {
                 return .ok(["invoice": Present.invoice(outcome.invoice), "charge": Present.charge(outcome.charge),
                             "payment_method": outcome.paymentMethod.map(Present.paymentMethod) ?? .null])
             },
-            Action("refund_invoice", [.POST], .write, scope: invoiceOwner, input: RefundInvoiceInput.self,
+            Action("refund_invoice", [.POST], .billing, scope: invoiceOwner, input: RefundInvoiceInput.self,
                    summary: "Refund a paid invoice through Asaas, fully or partly (amount_cents)") { r, input in
                 let outcome = try s.payments.refund(invoiceId: input.invoiceId, tenantId: r.tenant, amountCents: input.amountCents,
                                                     description: input.description, context: r.context)
                 return .ok(["invoice": Present.invoice(outcome.invoice), "charge": Present.charge(outcome.charge),
                             "refunded_cents": .int(outcome.refundedCents), "total_refunded_cents": .int(outcome.totalRefundedCents)])
             },
-            Action("get_gateway_balance", [.GET], .superAdmin, scope: .none, input: NoInput.self, summary: "The Asaas account balance") { _, _ in
+            Action("get_gateway_balance", [.GET], .billing, scope: .none, input: NoInput.self, summary: "The Asaas account balance") { _, _ in
                 .ok(["balance_cents": .int(try s.payments.balanceCents()), "currency": "BRL"])
             },
-            Action("list_webhook_events", [.GET], .superAdmin, scope: .none, input: ListGatewayEventsInput.self,
+            Action("list_webhook_events", [.GET], .billing, scope: .none, input: ListGatewayEventsInput.self,
                    summary: "Asaas webhook events received, newest first (status received|applied|ignored|held|error)") { _, input in
                 let q = input.query
                 let result = try s.gatewayEvents.list(q)

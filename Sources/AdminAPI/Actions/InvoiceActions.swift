@@ -16,11 +16,11 @@ enum InvoiceActions {
             Action("get_invoice", [.GET], .read, scope: .owner(.invoice), input: InvoiceIDInput.self, summary: "One invoice with its line items") { r, input in
                 .ok(Present.invoice(try s.invoices.get(id: input.id, tenantId: r.tenant)))
             },
-            Action("create_invoice", [.POST], .write, scope: .tenant, input: CreateInvoiceInput.self,
+            Action("create_invoice", [.POST], .billing, scope: .tenant, input: CreateInvoiceInput.self,
                    summary: "Issue an invoice (amount = sum of line items)") { r, input in
                 .created(Present.invoice(try s.invoices.create(tenantId: r.tenant, input.draft, context: r.context)))
             },
-            Action("update_invoice", [.POST], .write, scope: .owner(.invoice), input: UpdateInvoiceInput.self,
+            Action("update_invoice", [.POST], .billing, scope: .owner(.invoice), input: UpdateInvoiceInput.self,
                    summary: "Move an invoice forward in its status machine; payment details, notes") { r, input in
                 .ok(Present.invoice(try s.invoices.update(id: input.id, tenantId: r.tenant, input.update, context: r.context)))
             },

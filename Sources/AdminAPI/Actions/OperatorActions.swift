@@ -8,13 +8,13 @@ import Support
 enum OperatorActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("list_operator_alerts", [.GET], .superAdmin, scope: .none, input: ListOperatorAlertsInput.self,
+            Action("list_operator_alerts", [.GET], .billing, scope: .none, input: ListOperatorAlertsInput.self,
                    summary: "Operator alerts, newest first (open=true|false, kind, tenant_id)") { _, input in
                 let q = input.query
                 let result = try s.operatorAlerts.list(q)
                 return .ok(Present.page(result.items.map(Present.operatorAlert), total: result.total, limit: q.limit, offset: q.offset))
             },
-            Action("resolve_operator_alert", [.POST], .superAdmin, scope: .none, input: ResolveOperatorAlertInput.self,
+            Action("resolve_operator_alert", [.POST], .billing, scope: .none, input: ResolveOperatorAlertInput.self,
                    summary: "Close an operator alert with a note saying what was done") { r, input in
                 .ok(Present.operatorAlert(try s.operatorAlerts.resolve(id: input.id, resolution: input.resolution, context: r.context)))
             },

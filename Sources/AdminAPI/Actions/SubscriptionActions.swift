@@ -17,15 +17,15 @@ enum SubscriptionActions {
                 let result = try s.subscriptions.list(tenantId: r.tenant, status: input.status, limit: page.limit, offset: page.offset)
                 return .ok(Present.page(result.items.map(Present.subscription), total: result.total, limit: page.limit, offset: page.offset))
             },
-            Action("create_subscription", [.POST], .write, scope: .tenant, input: CreateSubscriptionInput.self,
+            Action("create_subscription", [.POST], .billing, scope: .tenant, input: CreateSubscriptionInput.self,
                    summary: "Subscribe the tenant to a plan (409 when one is live)") { r, input in
                 .created(Present.subscription(try s.subscriptions.create(tenantId: r.tenant, input.draft, context: r.context)))
             },
-            Action("update_subscription", [.POST], .write, scope: .owner(.subscription), input: UpdateSubscriptionInput.self,
+            Action("update_subscription", [.POST], .billing, scope: .owner(.subscription), input: UpdateSubscriptionInput.self,
                    summary: "Change plan, price, cycle, status or details of the live subscription") { r, input in
                 .ok(Present.subscription(try s.subscriptions.update(tenantId: r.tenant, id: input.id, input.update, context: r.context)))
             },
-            Action("cancel_subscription", [.POST], .write, scope: .owner(.subscription), input: CancelSubscriptionInput.self,
+            Action("cancel_subscription", [.POST], .billing, scope: .owner(.subscription), input: CancelSubscriptionInput.self,
                    summary: "Cancel now (immediately=true) or at the end of the period") { r, input in
                 .ok(Present.subscription(try s.subscriptions.cancel(tenantId: r.tenant, id: input.id, immediately: input.immediately,
                                                                   context: r.context)))

@@ -6,7 +6,7 @@ import Support
 enum TenantActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("list_tenants", [.GET], .superAdmin, scope: .none, input: ListTenantsInput.self,
+            Action("list_tenants", [.GET], .billing, scope: .none, input: ListTenantsInput.self,
                    summary: "Tenants, filtered by status and a search text") { _, input in
                 let page = input.page
                 let result = try s.tenants.list(status: input.status, search: input.search, limit: page.limit, offset: page.offset)

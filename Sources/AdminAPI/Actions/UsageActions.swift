@@ -7,14 +7,14 @@ import Support
 enum UsageActions {
     static func make(_ s: AdminServices) -> [Action] {
         [
-            Action("log_usage", [.POST], .write, scope: .tenant, input: LogUsageInput.self,
+            Action("log_usage", [.POST], .usage, scope: .tenant, input: LogUsageInput.self,
                    summary: "Record one billable event (idempotent by idempotency_key; enforce checks hard quotas atomically)") { r, input in
                 let result = try countingRejections(s) { try s.ingestor.log(tenantId: r.tenant, input.event, enforce: input.enforce) }
                 s.metrics.recordIngestion(created: result.duplicate ? 0 : 1, duplicates: result.duplicate ? 1 : 0)
                 let body = Present.usageEvent(result.event, duplicate: result.duplicate)
                 return result.duplicate ? .ok(body) : .created(body)
             },
-            Action("log_usage_batch", [.POST], .write, scope: .tenant, input: LogUsageBatchInput.self,
+            Action("log_usage_batch", [.POST], .usage, scope: .tenant, input: LogUsageBatchInput.self,
                    summary: "Record up to 1000 events in one transaction (all or nothing)") { r, input in
                 let results = try countingRejections(s) { try s.ingestor.logBatch(tenantId: r.tenant, input.events, enforce: input.enforce) }
                 let created = results.filter { !$0.duplicate }.count

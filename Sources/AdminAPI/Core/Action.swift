@@ -3,24 +3,45 @@ import HTTP
 import Support
 
 /// Who may call an action.
-public enum Permission: String, Sendable {
+public enum Permission: String, Sendable, CaseIterable {
     /// No credentials needed (`login`).
     case `public`
     /// Any authenticated principal, whatever its role.
     case authenticated
-    /// Viewer and above.
+    /// Every role: checking a quota is what application (`service`) keys do besides recording usage.
+    case quota
+    /// Recording usage: service, admin and the operators.
+    case usage
+    /// Reading a tenant's data: every role but `service`.
     case read
-    /// Admin and above (create, update, delete within the tenant).
+    /// Paying a tenant's own invoices through the gateway: admin and the operators.
+    case pay
+    /// Managing a tenant's users, keys, webhooks and payment methods: admin and super-admin.
     case write
+    /// Changing what a tenant is billed (prices, plans, subscriptions, invoices, quotas, refunds): operators only.
+    case billing
     /// Super-admin only.
     case superAdmin = "super-admin"
 
-    func allows(_ role: Role) -> Bool {
+    /// The roles this permission admits, in `Role.allCases` order.
+    public var roles: [Role] {
         switch self {
-        case .public, .authenticated, .read: true
-        case .write: role >= .admin
-        case .superAdmin: role == .superAdmin
+        case .public, .authenticated, .quota: Role.allCases
+        case .usage: [.service, .admin, .billing, .superAdmin]
+        case .read: [.viewer, .admin, .billing, .superAdmin]
+        case .pay: [.admin, .billing, .superAdmin]
+        case .write: [.admin, .superAdmin]
+        case .billing: [.billing, .superAdmin]
+        case .superAdmin: [.superAdmin]
         }
+    }
+
+    public func allows(_ role: Role) -> Bool { roles.contains(role) }
+
+    /// "admin, billing or super-admin", for the 403 message and the docs.
+    public var rolesText: String {
+        let names = roles.map(\.rawValue)
+        return names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 }
 
@@ -38,7 +59,7 @@ public enum TenantScope: Sendable {
     case none
 
     /// Whether the router reads `tenant_id` for this scope.
-    var namesTenant: Bool {
+    public var namesTenant: Bool {
         if case .none = self { return false }
         return true
     }
@@ -54,6 +75,8 @@ public struct ActionRequest: Sendable {
     public let http: HTTPRequest
     /// The session token when the caller authenticated with the dashboard cookie.
     public let sessionToken: String?
+    /// The server's actions (what `current_user` reports as allowed).
+    public let table: ActionTable
 
     /// The audit context of this call.
     public var context: CallContext {

@@ -1,3 +1,4 @@
+import Billing
 /// The API's table of contents: every action with its methods, permission and tenant scope.
 ///
 /// docs/ADMIN_API.md follows this table; a test fails when an action is missing there.
@@ -23,6 +24,11 @@ public struct ActionTable: Sendable {
         self.actions = actions
         self.names = names
         self.groups = groups.map(\.name)
+    }
+
+    /// The names of the actions a role may call, in table order (`current_user.allowed_actions`).
+    public func actionNames(allowedFor role: Role) -> [String] {
+        names.filter { actions[$0]!.permission.allows(role) }
     }
 
     /// Every action of the server.

@@ -5,7 +5,7 @@ import Foundation
 /// `generate_api_key`: the key belongs to the resolved tenant (none for a super-admin key).
 struct GenerateAPIKeyInput: ActionInput {
     static let name = Field<String>.string("name", "What the key is for (shown in lists)", maxLength: APIKey.maxNameLength).required().example("chatbot")
-    static let role = Field<Role>.enumeration("role", Role.self, "What the key may do (default viewer); a super-admin key belongs to no tenant")
+    static let role = Field<Role>.enumeration("role", Role.self, "What the key may do (default viewer; service for an application that records usage); billing and super-admin keys belong to no tenant")
     static let expiresAt = Field<Date>.timestamp("expires_at", "When the key stops working (in the future; default never)")
     static let fields = [name.spec, role.spec, expiresAt.spec]
 

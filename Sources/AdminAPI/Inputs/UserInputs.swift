@@ -9,7 +9,7 @@ enum UserFields {
     static func password(_ description: String) -> Field<String> {
         .string("password", description, maxLength: UserService.maximumPasswordLength)
     }
-    static let role = Field<Role>.enumeration("role", Role.self, "viewer reads, admin also changes the tenant's data, super-admin acts on every tenant")
+    static let role = Field<Role>.enumeration("role", Role.self, "service records usage and checks quotas, viewer reads, admin manages the tenant's users, keys, webhooks and payment methods and pays its invoices; billing (no tenant) changes what tenants are billed, super-admin (no tenant) does everything")
     static let examplePassword: JSON = "a long enough password"
 }
 

@@ -97,15 +97,13 @@ public enum OpenAPIDocument {
         switch action.permission {
         case .public: who = "No credentials needed."
         case .authenticated: who = "Any authenticated caller."
-        case .read: who = "Role viewer or above."
-        case .write: who = "Role admin or above."
-        case .superAdmin: who = "Super-admin only."
+        default: who = "Roles: \(action.permission.roles.map(\.rawValue).joined(separator: ", "))."
         }
         let scope: String
         switch action.scope {
-        case .tenant: scope = " Acts on one tenant (`tenant_id` for super-admins)."
+        case .tenant: scope = " Acts on one tenant (`tenant_id` for operators: billing, super-admin)."
         case .owner: scope = " Acts on one object by id, in its tenant."
-        case .optionalTenant: scope = " A super-admin without `tenant_id` acts on every tenant."
+        case .optionalTenant: scope = " An operator (billing, super-admin) without `tenant_id` acts on every tenant."
         case .none: scope = ""
         }
         return "Permission: `\(action.permission.rawValue)`. \(who)\(scope) Methods: \(action.methods.map(\.rawValue).joined(separator: ", "))."

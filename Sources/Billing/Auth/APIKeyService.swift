@@ -24,10 +24,7 @@ public final class APIKeyService: Sendable {
         let name = try Validate.text(name, field: "name", maxLength: APIKey.maxNameLength)!
         let caller = context.principal
         try Authorization.requireCanGrant(role: role, tenantId: tenantId, by: caller)
-        if role == .superAdmin, tenantId != nil {
-            throw BillingError.validation(field: "tenant_id", reason: "must be omitted for super-admin keys")
-        }
-        if role != .superAdmin, tenantId == nil { throw BillingError.missing("tenant_id") }
+        try Authorization.requireTenantFits(role: role, tenantId: tenantId, field: "tenant_id", kind: "keys")
         let now = clock.now()
         if let expiresAt, expiresAt <= now { throw BillingError.validation(field: "expires_at", reason: "must be in the future") }
         let token = APIKeyToken.generate()
@@ -97,7 +94,7 @@ public final class APIKeyService: Sendable {
             }
             let key = try Self.decode(row)
             if let tenantId, key.tenantId != tenantId { throw BillingError.notFound("API key not found") }
-            if !context.principal.isSuperAdmin, key.role == .superAdmin { throw BillingError.notFound("API key not found") }
+            if !context.principal.isSuperAdmin, key.role.isOperator { throw BillingError.notFound("API key not found") }
             if key.revokedAt == nil {
                 self.cache.invalidateAll()
                 try conn.run("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [.text(StoredTime.format(now)), .text(id)])

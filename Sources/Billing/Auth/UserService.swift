@@ -38,12 +38,9 @@ public struct UserService: Sendable {
         try Self.checkPassword(password)
         let role = draft.role ?? .viewer
         let requested = draft.tenantId ?? nil
-        let tenantId = requested ?? (context.principal.isSuperAdmin ? nil : context.principal.tenantId)
+        let tenantId = requested ?? (context.principal.isOperator ? nil : context.principal.tenantId)
         try Authorization.requireCanGrant(role: role, tenantId: tenantId, by: context.principal)
-        if role == .superAdmin, tenantId != nil {
-            throw BillingError.validation(field: "tenant_id", reason: "must be omitted for super-admin users")
-        }
-        if role != .superAdmin, tenantId == nil { throw BillingError.missing("tenant_id") }
+        try Authorization.requireTenantFits(role: role, tenantId: tenantId, field: "tenant_id", kind: "users")
         let name = try Validate.text(draft.name ?? nil, field: "name", maxLength: User.maxNameLength, required: false)
         let hash = hasher.hash(password)
         let now = clock.now()
@@ -81,7 +78,7 @@ public struct UserService: Sendable {
             var user = try Self.decode(row)
             if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
             let caller = context.principal
-            if !caller.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
+            if !caller.isSuperAdmin, user.role.isOperator { throw BillingError.notFound("user not found") }
             var changes = JSONObject()
             if let role = draft.role {
                 try Authorization.requireCanGrant(role: role, tenantId: user.tenantId, by: caller)
@@ -99,10 +96,7 @@ public struct UserService: Sendable {
                 changes["tenant_id"] = JSON(tenantChange)
             }
             // The update's tenant travels in `new_tenant_id`, so that is the field to name.
-            if user.role == .superAdmin, user.tenantId != nil {
-                throw BillingError.validation(field: "new_tenant_id", reason: "must be null for super-admin users")
-            }
-            if user.role != .superAdmin, user.tenantId == nil { throw BillingError.missing("new_tenant_id") }
+            try Authorization.requireTenantFits(role: user.role, tenantId: user.tenantId, field: "new_tenant_id", kind: "users")
             if let name { user.name = name; changes["name"] = JSON(name) }
             if let email {
                 if try conn.queryOne("SELECT 1 FROM users WHERE email = ? AND id <> ?", [.text(email), .text(id)]) != nil { throw Self.emailTaken }
@@ -132,7 +126,7 @@ public struct UserService: Sendable {
             }
             let user = try Self.decode(row)
             if let scopeTenantId, user.tenantId != scopeTenantId { throw BillingError.notFound("user not found") }
-            if !context.principal.isSuperAdmin, user.role == .superAdmin { throw BillingError.notFound("user not found") }
+            if !context.principal.isSuperAdmin, user.role.isOperator { throw BillingError.notFound("user not found") }
             if context.principal.kind == .user, context.principal.id == id {
                 throw BillingError.conflict("you cannot delete your own user")
             }

@@ -9,7 +9,7 @@ public struct Principal: Sendable, Equatable {
     public let kind: Kind
     public let id: String
     public let role: Role
-    /// The tenant a non-super-admin belongs to; nil for super-admins and the system.
+    /// The tenant a tenant role belongs to; nil for operators (billing, super-admin) and the system.
     public let tenantId: String?
     /// Key name or user e-mail, for display and audit.
     public let displayName: String
@@ -26,6 +26,9 @@ public struct Principal: Sendable, Equatable {
     public static let system = Principal(kind: .system, id: "system", role: .superAdmin, tenantId: nil, displayName: "system")
 
     public var isSuperAdmin: Bool { role == .superAdmin }
+
+    /// Billing and super-admin principals: no tenant of their own, they name the tenant they act on.
+    public var isOperator: Bool { role.isOperator }
 }
 
 /// The facts about a call that every mutation records in the audit log.

@@ -10,11 +10,12 @@ import Support
 ///
 /// Its log goes to `logger` and, with `BILLING_TEST_LOG_DIR` set, to the suite log (`SuiteLog`), which
 /// `make test` scans for secrets; the secrets in its settings are registered there too.
-final class TestServer: @unchecked Sendable {
+final class TestServer: @unchecked Sendable, OperatorAccess {
     let app: Application
     let directory: URL
     let client: TestClient
     let superKey: String
+    let operatorCache = LockedValue<[String: String]>([:])
     /// The PostgreSQL database of this server (dropped after it), when the suites run on PostgreSQL.
     let postgres: FreshPostgresDatabase?
     private let thread: Thread
