@@ -36,7 +36,8 @@ def run(schema_path, base_url, super_key, workdir):
 
     tenant = data(call("tenants", "create_tenant", super_key, {"name": "Generated Client Co", "billing_email": "ops@generated.example"}), (201,))
     key = data(call("api_keys", "generate_api_key", super_key, {"tenant_id": tenant["id"], "role": "admin", "name": "chatbot"}), (201,))["key"]
-    data(call("quotas", "set_quota", key, {"resource_type": "message", "period": "daily", "limit_value": 3, "is_hard_limit": True}), (201,))
+    # Quotas and invoices are an operator's calls (here the super-admin's, naming the tenant); the tenant's key records usage.
+    data(call("quotas", "set_quota", super_key, {"tenant_id": tenant["id"], "resource_type": "message", "period": "daily", "limit_value": 3, "is_hard_limit": True}), (201,))
 
     event = {"resource_type": "message", "quantity": 1, "enforce": True, "idempotency_key": "chat-42-msg-" + uuid.uuid4().hex}
     first = data(call("usage_metering", "log_usage", key, event), (201,))
@@ -54,7 +55,7 @@ def run(schema_path, base_url, super_key, workdir):
     status = data(call("quotas", "check_quota", key, resource_type=models.CheckQuotaResourceType("message")), (200,))
     assert status["current"] == 3 and status["allowed"] is False, status
 
-    invoice = data(call("invoices", "create_invoice", key, {"due_date": "2031-02-01", "line_items": [
+    invoice = data(call("invoices", "create_invoice", super_key, {"tenant_id": tenant["id"], "due_date": "2031-02-01", "line_items": [
         {"description": "Messages", "quantity": 3, "unit_amount_cents": 10}]}), (201,))
     fetched = data(call("invoices", "get_invoice", super_key, id=invoice["id"]), (200,))
     assert fetched["amount_cents"] == 30 and fetched["tenant_id"] == tenant["id"], fetched

@@ -322,7 +322,8 @@ def test_phone_width_has_no_horizontal_scroll(signed_in, base, api):
         assert d.execute_script("return document.documentElement.scrollWidth <= innerWidth")
         shot(d, "phone-quota-modal")
         d.find_element(By.CSS_SELECTOR, "dialog[open]").send_keys(Keys.ESCAPE)
-        for route, button, name in [("payment-methods", "add-payment-method", "payment-method"), ("webhooks", "new-webhook", "webhook")]:
+        for route, button, name in [("payment-methods", "add-payment-method", "payment-method"), ("webhooks", "new-webhook", "webhook"),
+                                    ("access", "new-key", "api-key")]:
             d.find_element(By.CSS_SELECTOR, f".nav a[data-route={route}]").click()
             wait_ready(d, route, t["id"])
             d.find_element(By.ID, button).click()

@@ -1,8 +1,9 @@
 // Shell: sign-in, the signed-in frame (tenant switcher, navigation, unread badge) and a hash router.
 // Routes look like `#/billing?tenant=<id>`; the tenant in the URL scopes every page.
+// What is shown comes from current_user.allowed_actions (ctx.can), never from ranking roles: the server decides.
 
 import { api, auth, ApiError, isUnavailable } from './api.js';
-import { $, h, mount, loading, errorBox, toast } from './dom.js';
+import { $, h, mount, loading, empty, errorBox, toast } from './dom.js';
 
 const PAGES = {
   billing: () => import('./pages/billing.js'),
@@ -20,21 +21,27 @@ const TITLES = {
   notifications: 'Notifications', 'payment-methods': 'Payment methods', webhooks: 'Webhooks',
   tenants: 'Tenants', access: 'API keys & users', jobs: 'Jobs',
 };
-const ROLE_RANK = { viewer: 1, admin: 2, 'super-admin': 3 };
+/** Operators belong to no tenant and act on the tenant picked in the switcher (passing tenant_id). */
+const OPERATOR_ROLES = new Set(['billing', 'super-admin']);
 
 /** What every page gets: who is signed in and which tenant the page is about. */
 const ctx = {
   principal: null,
   user: null,
-  tenant: null, // the caller's own tenant (non-super-admins)
-  tenants: [], // super-admins: every tenant, for the switcher
+  tenant: null, // the caller's own tenant (tenant roles)
+  tenants: [], // operators: every tenant, for the switcher
   tenantId: null,
-  get isSuper() { return this.principal?.role === 'super-admin'; },
-  get canWrite() { return (ROLE_RANK[this.principal?.role] || 0) >= 2; },
+  allowed: new Set(), // current_user.allowed_actions; empty when the server does not say (nothing is offered)
+  get role() { return this.principal?.role || ''; },
+  get isOperator() { return OPERATOR_ROLES.has(this.role); },
+  /** Whether the signed-in principal may call `action` (a control is shown only then). */
+  can(action) { return this.allowed.has(action); },
+  /** True when any of the space-separated actions is allowed (a nav link's data-action). */
+  canAny(actions) { return String(actions || '').split(/\s+/).filter(Boolean).some((a) => this.allowed.has(a)); },
   /** Query parameters that scope a tenant action to the selected tenant. */
   scope(extra = {}) { return this.tenantId ? { tenant_id: this.tenantId, ...extra } : { ...extra }; },
   currentTenant() {
-    if (!this.isSuper) return this.tenant;
+    if (!this.isOperator) return this.tenant;
     return this.tenants.find((t) => t.id === this.tenantId) || null;
   },
   refreshBadge: (known) => refreshUnreadBadge(known),
@@ -144,15 +151,14 @@ async function start() {
   ctx.principal = me.principal;
   ctx.user = me.user;
   ctx.tenant = me.tenant;
+  ctx.allowed = new Set(Array.isArray(me.allowed_actions) ? me.allowed_actions : []);
   $('#boot').hidden = true;
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   $('#who-name').textContent = me.user ? (me.user.name || me.user.email) : me.principal.name || 'API key';
   $('#who-role').textContent = me.principal.role;
-  for (const a of document.querySelectorAll('.nav a[data-needs]')) {
-    a.hidden = (ROLE_RANK[ctx.principal.role] || 0) < ROLE_RANK[a.dataset.needs];
-  }
-  if (ctx.isSuper) {
+  for (const a of document.querySelectorAll('.nav a[data-action]')) a.hidden = !ctx.canAny(a.dataset.action);
+  if (ctx.isOperator) {
     $('#tenant-switch').hidden = false;
     $('#tenant-name').hidden = true;
     await loadTenants();
@@ -167,6 +173,7 @@ async function start() {
 
 async function loadTenants() {
   const sel = $('#tenant-select');
+  if (!ctx.can('list_tenants')) { ctx.tenants = []; mount(sel, h('option', { value: '' }, 'No tenants')); return; }
   try {
     const page = await api.get('list_tenants', { limit: 500 });
     ctx.tenants = page.items;
@@ -180,17 +187,30 @@ async function loadTenants() {
   if (ctx.tenantId) sel.value = ctx.tenantId;
 }
 
+/** The page a route without a (known) name opens: Billing, else the first page this principal may see. */
+function defaultPage() {
+  const links = [...document.querySelectorAll('.nav a[data-route]')];
+  const first = links.find((a) => a.dataset.route === 'billing' && !a.hidden) || links.find((a) => !a.hidden);
+  return first ? first.dataset.route : 'billing';
+}
+
+/** Whether this principal may open the page (its nav link's data-action). */
+function pageAllowed(name) {
+  const link = document.querySelector(`.nav a[data-route="${name}"]`);
+  return !link || !link.dataset.action || ctx.canAny(link.dataset.action);
+}
+
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, qs] = raw.split('?');
   const params = new URLSearchParams(qs || '');
-  return { name: PAGES[path] ? path : 'billing', params };
+  return { name: PAGES[path] ? path : defaultPage(), params };
 }
 
 /** Change route and/or tenant; keeps the tenant in the URL. */
 function navigate(name, params = {}) {
   const q = new URLSearchParams();
-  if (ctx.isSuper && ctx.tenantId) q.set('tenant', ctx.tenantId);
+  if (ctx.isOperator && ctx.tenantId) q.set('tenant', ctx.tenantId);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
   const next = `#/${name}${q.toString() ? `?${q}` : ''}`;
   if (location.hash === next) route(); else location.hash = next;
@@ -199,7 +219,7 @@ function navigate(name, params = {}) {
 async function route() {
   if (!ctx.principal) return;
   const { name, params } = parseHash();
-  if (ctx.isSuper) {
+  if (ctx.isOperator) {
     const wanted = params.get('tenant');
     if (wanted && ctx.tenants.some((t) => t.id === wanted)) ctx.tenantId = wanted;
     if (!ctx.tenantId && ctx.tenants.length) ctx.tenantId = ctx.tenants[0].id;
@@ -213,7 +233,7 @@ async function route() {
   document.title = `${TITLES[name]} · Billing admin`;
   for (const a of document.querySelectorAll('.nav a')) {
     if (a.dataset.route === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
-    const q = ctx.isSuper && ctx.tenantId ? `?tenant=${encodeURIComponent(ctx.tenantId)}` : '';
+    const q = ctx.isOperator && ctx.tenantId ? `?tenant=${encodeURIComponent(ctx.tenantId)}` : '';
     a.href = `#/${a.dataset.route}${q}`;
   }
   const view = h('div.page', { dataset: { page: name } });
@@ -221,9 +241,13 @@ async function route() {
   mount(view, loading());
   if (name !== 'billing') refreshUnreadBadge(); // Billing fetches the count itself and hands it over
   try {
-    const mod = await PAGES[name]();
-    if (seq !== renderSeq) return;
-    await mod.render(view, ctx, params);
+    if (!pageAllowed(name)) {
+      mount(view, h('h1', TITLES[name]), empty(`Your role (${ctx.role}) cannot open this page.`));
+    } else {
+      const mod = await PAGES[name]();
+      if (seq !== renderSeq) return;
+      await mod.render(view, ctx, params);
+    }
   } catch (ex) {
     if (seq !== renderSeq) return;
     if (ex instanceof ApiError && ex.status === 401) return;
@@ -237,7 +261,7 @@ async function route() {
 /** Updates the nav badge; `known` is an already settled get_unread_count result (Promise.allSettled shape). */
 async function refreshUnreadBadge(known) {
   const badge = $('#unread-badge');
-  if (!ctx.tenantId) { badge.hidden = true; return; }
+  if (!ctx.tenantId || !ctx.can('get_unread_count')) { badge.hidden = true; return; }
   try {
     let r;
     if (known) {

@@ -25,7 +25,7 @@ export async function render(view, ctx) {
   const quotas = h('div', { id: 'quota-status' }, loading());
   const usage = h('div', { id: 'usage-by-type' }, loading());
   const chart = h('div', { id: 'usage-chart' }, loading());
-  const addButton = ctx.canWrite
+  const addButton = ctx.can('set_quota')
     ? h('button.btn.btn-primary', { type: 'button', id: 'add-quota', onclick: () => addQuota(ctx, refresh) }, 'Add quota')
     : null;
 
@@ -116,8 +116,9 @@ function progress(percentage) {
 
 function quotaTable(checks, ctx, refresh) {
   if (checks.length === 0) {
-    return empty('No quotas for this tenant.', ctx.canWrite ? 'Use "Add quota" to set a limit.' : null);
+    return empty('No quotas for this tenant.', ctx.can('set_quota') ? 'Use "Add quota" to set a limit.' : null);
   }
+  const canDelete = ctx.can('delete_quota');
   const rows = checks.map((q) => h('tr', { dataset: { quotaId: q.quota_id, resource: q.resource_type, period: q.period } },
     h('th', { scope: 'row' }, label(q.resource_type)),
     h('td', label(q.period)),
@@ -125,11 +126,11 @@ function quotaTable(checks, ctx, refresh) {
     h('td.progress-cell', progress(q.percentage), h('span.progress-label', pct(q.percentage))),
     h('td', q.is_hard_limit ? badge('Hard', 'danger') : badge('Soft', 'info')),
     h('td', q.resets_at ? dateTime(q.resets_at) : 'Never'),
-    ctx.canWrite ? h('td', h('button.btn.btn-small.btn-danger', {
+    canDelete ? h('td', h('button.btn.btn-small.btn-danger', {
       type: 'button', class: 'delete-quota', 'aria-label': `Delete ${label(q.resource_type)} ${q.period} quota`,
       onclick: () => deleteQuota(q, ctx, refresh),
     }, 'Delete')) : null));
-  return table(['Resource', 'Period', 'Usage / limit', 'Progress', 'Type', 'Resets', ctx.canWrite ? 'Actions' : null].filter(Boolean),
+  return table(['Resource', 'Period', 'Usage / limit', 'Progress', 'Type', 'Resets', canDelete ? 'Actions' : null].filter(Boolean),
     rows, { className: 'quota-table' });
 }
 

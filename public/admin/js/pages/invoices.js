@@ -29,7 +29,7 @@ export async function render(view, ctx, params) {
   filter.addEventListener('change', () => ctx.navigate('invoices', { status: filter.value }));
   const toolbar = h('div.toolbar',
     h('div.field', h('label', { for: filter.id }, 'Status'), filter),
-    ctx.canWrite ? h('button.btn.btn-primary', { type: 'button', id: 'new-invoice', onclick: () => createInvoice(ctx, rerender) }, 'New invoice') : null);
+    ctx.can('create_invoice') ? h('button.btn.btn-primary', { type: 'button', id: 'new-invoice', onclick: () => createInvoice(ctx, rerender) }, 'New invoice') : null);
 
   let body;
   if (page.items.length === 0) {
@@ -116,11 +116,11 @@ function detail(inv, ctx, reload) {
     paid: [['refunded', 'Mark refunded', true]] };
   const actions = h('div.actions',
     printLink(inv, ctx),
-    ctx.canWrite ? (transitions[inv.status] || []).map(([to, verb, danger]) => move(to, verb, danger)) : null);
+    ctx.can('update_invoice') ? (transitions[inv.status] || []).map(([to, verb, danger]) => move(to, verb, danger)) : null);
   const open = inv.status === 'pending' || inv.status === 'overdue';
-  const charge = ctx.canWrite && open ? chargeForm(inv, ctx, reload) : null;
-  const pix = open && inv.external_payment_id ? pixPanel(inv, ctx) : null;
-  const refund = ctx.canWrite && inv.status === 'paid' ? refundForm(inv, ctx, reload) : null;
+  const charge = ctx.can('charge_invoice') && open ? chargeForm(inv, ctx, reload) : null;
+  const pix = ctx.can('get_invoice_pix_qrcode') && open && inv.external_payment_id ? pixPanel(inv, ctx) : null;
+  const refund = ctx.can('refund_invoice') && inv.status === 'paid' ? refundForm(inv, ctx, reload) : null;
   return [facts, lines, actions, pix, charge, refund];
 }
 

@@ -1,4 +1,4 @@
-// Jobs (super-admins): the recorded runs of the background jobs, newest first, by job, 50 per page — a run still
+// Jobs (list_job_runs; super-admins): the recorded runs of the background jobs, newest first, by job, 50 per page — a run still
 // going shows as running with its instance and last heartbeat; one whose process died shows as interrupted.
 // "Run now" runs a job once (optionally as a dry run) through run_job and shows its outcome.
 
@@ -13,7 +13,7 @@ const OUTCOME_BADGE = { running: 'info', interrupted: 'danger', failed: 'danger'
 
 export async function render(view, ctx, params) {
   const head = h('div.page-head', h('h1', 'Jobs'), h('p.subtitle', 'Runs of the background jobs on every instance'));
-  if (!ctx.isSuper) { mount(view, head, empty('Only super-admins see job runs.')); return; }
+  if (!ctx.can('list_job_runs')) { mount(view, head, empty('Only super-admins see job runs.')); return; }
   const job = JOBS.includes(params.get('job')) ? params.get('job') : '';
   const fetchPage = (offset) => api.get('list_job_runs', { job, limit: PAGE_SIZE, offset: offset || '' });
   let result;
@@ -46,9 +46,7 @@ export async function render(view, ctx, params) {
   } }, 'Run now');
   const toolbar = h('div.toolbar',
     h('div.field', h('label', { for: jobSel.id }, 'Show'), jobSel),
-    h('div.field', h('label', { for: runSel.id }, 'Job'), runSel),
-    checkbox('Dry run', dry),
-    runButton);
+    ctx.can('run_job') ? [h('div.field', h('label', { for: runSel.id }, 'Job'), runSel), checkbox('Dry run', dry), runButton] : null);
 
   if (result.items.length === 0) {
     mount(view, head, h('section.panel', toolbar, empty(job ? `No runs of ${label(job)} yet.` : 'No job runs yet.')));

@@ -43,7 +43,7 @@ export async function render(view, ctx, params) {
   const toolbar = h('div.toolbar',
     h('div.field', h('label', { for: show.id }, 'Show'), show),
     h('div.field', h('label', { for: typeSel.id }, 'Type'), typeSel),
-    h('button.btn', { type: 'button', id: 'mark-all-read', disabled: unreadCount === 0 && !moreUnread, onclick: async () => {
+    !ctx.can('mark_all_notifications_read') ? null : h('button.btn', { type: 'button', id: 'mark-all-read', disabled: unreadCount === 0 && !moreUnread, onclick: async () => {
       try {
         const r = await api.post('mark_all_notifications_read', {}, ctx.scope());
         const n = r && typeof r.updated === 'number' ? r.updated : (r && typeof r.count === 'number' ? r.count : null);
@@ -102,7 +102,7 @@ function item(n, ctx) {
       meta ? h('p.notif-meta', h('code', meta)) : null,
       h('p.notif-meta', badge(label(n.type), 'neutral'), ' ', n.priority ? badge(label(n.priority), PRIORITY_BADGE[n.priority]) : null,
         ' ', dateTime(n.created_at), unread ? ' · unread' : ` · read ${n.read_at ? dateTime(n.read_at) : ''}`)),
-    unread ? h('button.btn.btn-small.mark-read', { type: 'button', 'aria-label': `Mark "${n.subject || label(n.type)}" read`, onclick: async (e) => {
+    unread && ctx.can('mark_notification_read') ? h('button.btn.btn-small.mark-read', { type: 'button', 'aria-label': `Mark "${n.subject || label(n.type)}" read`, onclick: async (e) => {
       const li = e.currentTarget.closest('li'); // currentTarget is gone after the first await
       try {
         const updated = await api.post('mark_notification_read', { id: n.id }, ctx.scope());

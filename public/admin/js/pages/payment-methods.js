@@ -23,11 +23,11 @@ export async function render(view, ctx) {
     return;
   }
   const rerender = () => render(view, ctx);
-  const add = ctx.canWrite
+  const add = ctx.can('add_payment_method')
     ? h('button.btn.btn-primary', { type: 'button', id: 'add-payment-method', onclick: () => addMethod(ctx, rerender) }, 'Add payment method')
     : null;
   const body = list.length === 0
-    ? empty('No payment methods for this tenant.', ctx.canWrite ? 'Use "Add payment method" to store one.' : null)
+    ? empty('No payment methods for this tenant.', ctx.can('add_payment_method') ? 'Use "Add payment method" to store one.' : null)
     : methodTable(list, ctx, rerender);
   mount(view, head, h('section.panel', { 'aria-labelledby': 'pm-title' },
     h('div.panel-head', h('h2', { id: 'pm-title' }, 'Stored methods'), add),
@@ -42,7 +42,9 @@ function expiry(m) {
 }
 
 function methodTable(list, ctx, reload) {
-  return table(['Type', 'Brand', 'Last 4', 'Expiry', 'Holder / label', 'Default', 'Status', 'Added', ctx.canWrite ? 'Actions' : null].filter(Boolean),
+  const canDefault = ctx.can('set_default_payment_method');
+  const canDelete = ctx.can('delete_payment_method');
+  return table(['Type', 'Brand', 'Last 4', 'Expiry', 'Holder / label', 'Default', 'Status', 'Added', canDefault || canDelete ? 'Actions' : null].filter(Boolean),
     list.map((m) => h('tr', { dataset: { id: m.id, type: m.type, default: String(m.is_default) } },
       h('th', { scope: 'row' }, TYPE_LABEL[m.type] || label(m.type)),
       h('td', m.card_brand || '—'),
@@ -52,11 +54,11 @@ function methodTable(list, ctx, reload) {
       h('td', m.is_default ? badge('Default', 'info') : null),
       h('td', badge(label(m.status), STATUS_BADGE[m.status])),
       h('td', dateTime(m.created_at)),
-      ctx.canWrite ? h('td', h('div.actions',
-        m.is_default || m.status !== 'active' ? null : h('button.btn.btn-small.set-default', { type: 'button',
+      canDefault || canDelete ? h('td', h('div.actions',
+        !canDefault || m.is_default || m.status !== 'active' ? null : h('button.btn.btn-small.set-default', { type: 'button',
           'aria-label': `Make ${describe(m)} the default`, onclick: () => setDefault(m, ctx, reload) }, 'Make default'),
-        h('button.btn.btn-small.btn-danger.delete-pm', { type: 'button', 'aria-label': `Delete ${describe(m)}`,
-          onclick: () => remove(m, ctx, reload) }, 'Delete'))) : null)),
+        canDelete ? h('button.btn.btn-small.btn-danger.delete-pm', { type: 'button', 'aria-label': `Delete ${describe(m)}`,
+          onclick: () => remove(m, ctx, reload) }, 'Delete') : null)) : null)),
     { className: 'pm-table' });
 }
 

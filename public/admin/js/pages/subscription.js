@@ -29,7 +29,7 @@ export async function render(view, ctx) {
   } else {
     mount(current, h('h2', { id: 'sub-title' }, 'Current subscription'),
       h('p', { id: 'no-subscription' }, 'This tenant has no active subscription.'),
-      ctx.canWrite ? (plans.status === 'fulfilled' ? createForm(planList, ctx, rerender) : errorBox(plans.reason, rerender)) : null);
+      ctx.can('create_subscription') ? (plans.status === 'fulfilled' ? createForm(planList, ctx, rerender) : errorBox(plans.reason, rerender)) : null);
   }
   const hist = h('section.panel', { 'aria-labelledby': 'hist-title' }, h('h2', { id: 'hist-title' }, 'History'));
   if (history.status === 'rejected') hist.append(errorBox(history.reason, rerender));
@@ -53,15 +53,17 @@ function liveView(s, plans, ctx, rerender) {
     h('dt', 'Current period'), h('dd', `${dateTime(s.current_period_start)} – ${s.current_period_end ? dateTime(s.current_period_end) : 'no end (lifetime)'}`),
     h('dt', 'Trial'), h('dd', s.trial_ends_at ? `ends ${dateTime(s.trial_ends_at)}` : 'No trial'),
     h('dt', 'Cancel at period end'), h('dd', { id: 'sub-cancel-at-end' }, s.cancel_at_period_end ? 'Yes — it ends when this period ends' : 'No'));
-  const actions = ctx.canWrite ? h('div.actions',
-    h('button.btn', { type: 'button', id: 'change-plan', onclick: () => changePlan(s, plans, ctx, rerender) }, 'Change plan'),
+  const canUpdate = ctx.can('update_subscription');
+  const canCancel = ctx.can('cancel_subscription');
+  const actions = canUpdate || canCancel ? h('div.actions',
+    canUpdate ? h('button.btn', { type: 'button', id: 'change-plan', onclick: () => changePlan(s, plans, ctx, rerender) }, 'Change plan') : null,
     s.cancel_at_period_end
-      ? h('button.btn', { type: 'button', id: 'undo-cancel', onclick: () => mutate(ctx, rerender, 'update_subscription', { id: s.id, cancel_at_period_end: false }, 'The subscription will continue.', {
-        title: 'Keep subscription', message: 'Undo the scheduled cancellation?', confirmLabel: 'Keep it' }) }, 'Keep subscription')
-      : (s.billing_cycle !== 'lifetime' ? h('button.btn.btn-danger', { type: 'button', id: 'cancel-at-end', onclick: () => mutate(ctx, rerender, 'cancel_subscription', { id: s.id }, 'Cancellation scheduled for the end of the period.', {
+      ? (canUpdate ? h('button.btn', { type: 'button', id: 'undo-cancel', onclick: () => mutate(ctx, rerender, 'update_subscription', { id: s.id, cancel_at_period_end: false }, 'The subscription will continue.', {
+        title: 'Keep subscription', message: 'Undo the scheduled cancellation?', confirmLabel: 'Keep it' }) }, 'Keep subscription') : null)
+      : (canCancel && s.billing_cycle !== 'lifetime' ? h('button.btn.btn-danger', { type: 'button', id: 'cancel-at-end', onclick: () => mutate(ctx, rerender, 'cancel_subscription', { id: s.id }, 'Cancellation scheduled for the end of the period.', {
         title: 'Cancel at period end', message: `The ${label(s.plan_type)} subscription stays active until ${dateTime(s.current_period_end)} and then ends.`, confirmLabel: 'Cancel at period end', danger: true }) }, 'Cancel at period end') : null),
-    h('button.btn.btn-danger', { type: 'button', id: 'cancel-now', onclick: () => mutate(ctx, rerender, 'cancel_subscription', { id: s.id, immediately: true }, 'Subscription cancelled.', {
-      title: 'Cancel now', message: `End the ${label(s.plan_type)} subscription immediately? This cannot be undone.`, confirmLabel: 'Cancel now', danger: true }) }, 'Cancel now')) : null;
+    canCancel ? h('button.btn.btn-danger', { type: 'button', id: 'cancel-now', onclick: () => mutate(ctx, rerender, 'cancel_subscription', { id: s.id, immediately: true }, 'Subscription cancelled.', {
+      title: 'Cancel now', message: `End the ${label(s.plan_type)} subscription immediately? This cannot be undone.`, confirmLabel: 'Cancel now', danger: true }) }, 'Cancel now') : null) : null;
   return [h('h2', { id: 'sub-title' }, 'Current subscription'), facts, actions];
 }
 

@@ -1,4 +1,5 @@
-// Tenants (super-admin): list and search, create, edit, suspend/activate, delete with typed confirmation.
+// Tenants (operators): list and search, open one; for those allowed, create, edit, suspend/activate, and delete with
+// typed confirmation. Each button is shown when current_user.allowed_actions names its action.
 
 import { api } from '../api.js';
 import { h, mount, empty, errorBox, loading, toast, modal, confirmDialog, field, showFieldErrors, select,
@@ -8,7 +9,7 @@ import { num, dateTime, label, PLAN_TYPES } from '../format.js';
 const STATUS_BADGE = { active: 'ok', suspended: 'danger', inactive: 'neutral' };
 
 export async function render(view, ctx) {
-  if (!ctx.isSuper) { mount(view, h('h1', 'Tenants'), empty('Only super-admins manage tenants.')); return; }
+  if (!ctx.can('list_tenants')) { mount(view, h('h1', 'Tenants'), empty('Only operators see the tenants.')); return; }
   const search = h('input', { type: 'search', name: 'search', id: 'tenant-search', placeholder: 'Name, slug or e-mail', autocomplete: 'off' });
   const status = select('status', [['', 'Any status'], ['active', 'Active'], ['suspended', 'Suspended'], ['inactive', 'Inactive']], '');
   status.id = 'tenant-status-filter';
@@ -17,7 +18,7 @@ export async function render(view, ctx) {
     h('div.field', h('label', { for: search.id }, 'Search'), search),
     h('div.field', h('label', { for: status.id }, 'Status'), status),
     h('button.btn', { type: 'submit' }, 'Search'),
-    h('button.btn.btn-primary', { type: 'button', id: 'new-tenant', onclick: () => editTenant(null, ctx, load) }, 'New tenant'));
+    ctx.can('create_tenant') ? h('button.btn.btn-primary', { type: 'button', id: 'new-tenant', onclick: () => editTenant(null, ctx, load) }, 'New tenant') : null);
   let timer = null;
   searchForm.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(load, 250); });
@@ -52,12 +53,17 @@ function tenantTable(items, ctx, reload) {
       h('td', dateTime(t.created_at)),
       h('td', h('div.actions',
         h('button.btn.btn-small', { type: 'button', class: 'open-tenant', onclick: () => { ctx.tenantId = t.id; ctx.navigate('billing'); } }, 'Open'),
-        h('button.btn.btn-small', { type: 'button', class: 'edit-tenant', onclick: () => editTenant(t, ctx, reload) }, 'Edit'),
-        t.status === 'suspended'
-          ? h('button.btn.btn-small', { type: 'button', class: 'activate-tenant', onclick: () => setStatus(t, 'activate', ctx, reload) }, 'Activate')
-          : h('button.btn.btn-small', { type: 'button', class: 'suspend-tenant', onclick: () => setStatus(t, 'suspend', ctx, reload) }, 'Suspend'),
-        h('button.btn.btn-small.btn-danger', { type: 'button', class: 'delete-tenant', onclick: () => deleteTenant(t, ctx, reload) }, 'Delete'))))),
+        ctx.can('update_tenant') ? h('button.btn.btn-small', { type: 'button', class: 'edit-tenant', onclick: () => editTenant(t, ctx, reload) }, 'Edit') : null,
+        statusButton(t, ctx, reload),
+        ctx.can('delete_tenant') ? h('button.btn.btn-small.btn-danger', { type: 'button', class: 'delete-tenant', onclick: () => deleteTenant(t, ctx, reload) }, 'Delete') : null)))),
     { className: 'tenant-table' });
+}
+
+/** Activate (suspended tenants) or Suspend (the others), when the caller may. */
+function statusButton(t, ctx, reload) {
+  const verb = t.status === 'suspended' ? 'activate' : 'suspend';
+  if (!ctx.can(`${verb}_tenant`)) return null;
+  return h('button.btn.btn-small', { type: 'button', class: `${verb}-tenant`, onclick: () => setStatus(t, verb, ctx, reload) }, label(verb));
 }
 
 async function setStatus(t, verb, ctx, reload) {

@@ -44,21 +44,23 @@ export async function render(view, ctx) {
   endpointFilter.addEventListener('change', () => reloadDeliveries());
   statusFilter.addEventListener('change', () => reloadDeliveries());
 
-  const add = ctx.canWrite
+  const canTest = ctx.can('test_webhook_endpoint');
+  const canDelete = ctx.can('delete_webhook_endpoint');
+  const add = ctx.can('create_webhook_endpoint')
     ? h('button.btn.btn-primary', { type: 'button', id: 'new-webhook', onclick: () => createEndpoint(ctx, rerender) }, 'New endpoint')
     : null;
   const list = endpoints.length === 0
-    ? empty('No webhook endpoints for this tenant.', ctx.canWrite ? 'Use "New endpoint" to receive signed billing events.' : null)
-    : table(['URL', 'Events', 'Created', ctx.canWrite ? 'Actions' : null].filter(Boolean),
+    ? empty('No webhook endpoints for this tenant.', ctx.can('create_webhook_endpoint') ? 'Use "New endpoint" to receive signed billing events.' : null)
+    : table(['URL', 'Events', 'Created', canTest || canDelete ? 'Actions' : null].filter(Boolean),
       endpoints.map((e) => h('tr', { dataset: { id: e.id } },
         h('th.cell-wrap.webhook-url-cell', { scope: 'row' }, h('code.webhook-url', e.url), e.description ? h('div.hint', e.description) : null),
         h('td.cell-wrap', h('span.event-list', (e.event_types || []).map((t) => badge(t, 'neutral')))),
         h('td', dateTime(e.created_at)),
-        ctx.canWrite ? h('td', h('div.actions',
-          h('button.btn.btn-small.test-webhook', { type: 'button', 'aria-label': `Send a test event to ${e.url}`,
-            onclick: (ev) => sendTest(e, ctx, ev.currentTarget, testResult, () => reloadDeliveries()) }, 'Send test'),
-          h('button.btn.btn-small.btn-danger.delete-webhook', { type: 'button', 'aria-label': `Delete the endpoint ${e.url}`,
-            onclick: () => remove(e, ctx, rerender) }, 'Delete'))) : null)),
+        canTest || canDelete ? h('td', h('div.actions',
+          canTest ? h('button.btn.btn-small.test-webhook', { type: 'button', 'aria-label': `Send a test event to ${e.url}`,
+            onclick: (ev) => sendTest(e, ctx, ev.currentTarget, testResult, () => reloadDeliveries()) }, 'Send test') : null,
+          canDelete ? h('button.btn.btn-small.btn-danger.delete-webhook', { type: 'button', 'aria-label': `Delete the endpoint ${e.url}`,
+            onclick: () => remove(e, ctx, rerender) }, 'Delete') : null)) : null)),
       { className: 'webhook-table' });
 
   mount(view, head,
