@@ -19,4 +19,11 @@ struct DatabaseErrorMappingTests {
         #expect(deadlock.isRetryable && APIError.from(deadlock).code == "database_busy")
         #expect(APIError.from(DatabaseError(code: 2067, message: "duplicate key", sqlState: "23505")).status.code == 500)
     }
+
+    @Test func foreignKeyViolation_Is404_TheReferencedRowWasDeletedMeanwhile() {
+        let sqlite = APIError.from(DatabaseError(code: 787, message: "FOREIGN KEY constraint failed"))
+        #expect(sqlite.status.code == 404 && sqlite.code == "not_found")
+        let postgres = APIError.from(DatabaseError(code: 787, message: "insert or update violates foreign key", sqlState: "23503"))
+        #expect(postgres.status.code == 404 && !postgres.message.contains("violates"))
+    }
 }

@@ -11,7 +11,6 @@ if ! "$PYTHON" -c 'import openapi_spec_validator, schemathesis, openapi_python_c
   "$PYTHON" -m pip install -q -r Tests/contract/requirements.txt \
     || "$PYTHON" -m pip install -q --break-system-packages -r Tests/contract/requirements.txt
 fi
-for product in billing-server asaas-fake; do
-  [ -x ".build/debug/$product" ] || swift build --product "$product"
-done
+[ -n "${BILLING_SERVER_BIN:-}" ] || [ -x .build/debug/billing-server ] || swift build --product billing-server
+[ -n "${ASAAS_FAKE_BIN:-}" ] || [ -x .build/debug/asaas-fake ] || swift build --product asaas-fake
 exec "$PYTHON" Tests/contract/contract.py "$@"

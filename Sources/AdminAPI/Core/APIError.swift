@@ -60,6 +60,10 @@ public struct APIError: Error, Sendable {
                             headers: [("Retry-After", "2")])
         case let e as DatabaseError where e.isBusy:
             return APIError(.serviceUnavailable, code: "database_busy", message: "the database is busy; retry shortly", headers: [("Retry-After", "1")])
+        case let e as DatabaseError where e.isForeignKeyViolation:
+            // Handlers check what a request names before writing; a foreign key can only fail when that row
+            // (usually the tenant) was deleted by a concurrent request between the check and the write.
+            return APIError(.notFound, code: "not_found", message: "a record this request refers to (such as its tenant) no longer exists")
         case is RowDecodingError:
             return internalError
         default:
